@@ -1,0 +1,18 @@
+//! Shared foundations every topic builds on.
+//!
+//! - [`assert_close`]: the one tensor comparison all tests use; on failure it prints the first
+//!   mismatches and the largest difference.
+//! - [`Rng`]: a small seeded generator; the same seed gives the same numbers on every machine.
+//! - [`expect_shape`]: checks a tensor's shape and says what to fix.
+//! - [`softmax`]: a numerically stable softmax from plain ops, which (unlike candle's fused
+//!   `softmax_last_dim`) carries gradients.
+
+mod close;
+mod ops;
+mod rng;
+mod shape;
+
+pub use close::{assert_close, check_close, Tolerance};
+pub use ops::{softmax, softmax_last};
+pub use rng::Rng;
+pub use shape::{expect_shape, Dim};

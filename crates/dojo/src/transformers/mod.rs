@@ -1,0 +1,13 @@
+//! Topic 1 — Transformer architecture and variants.
+//!
+//! Attention is a soft dictionary lookup: every query scores every key, the scores become
+//! weights through a softmax, and the output is the weighted mean of the values. Everything else
+//! in this topic (heads, masks, caches, positions, efficient variants, experts) is a change to
+//! one of those three steps.
+//!
+//! - [`attention`]: scaled dot-product attention with causal and padding masks.
+//!
+//! Lab: `dojo lab run attention-cost` times naive attention against sequence length and shows
+//! its quadratic time and memory.
+
+pub mod attention;
