@@ -1,1 +1,180 @@
-//! wip
+//! # llm-dojo labs
+//!
+//! Runnable experiments, the workbench's notebooks: each trains or runs a small model on a laptop
+//! CPU in about a minute and writes a report with plots and numbers.
+//!
+//! A lab is a plain config struct with `tiny` and `full` presets ([`LabConfig`]) and a `run` that
+//! returns a [`Report`] ([`Experiment`]). [`LABS`] lists them; [`run_to_dir`] runs one into
+//! `reports/<lab>/<run-id>/` (`report.md`, `report.html`, `metrics.jsonl`, `config.toml`, SVG
+//! plots). Configs resolve from a preset or TOML file plus `--set key=value` ([`config`]).
+//!
+//! | lab | topic | what it shows |
+//! |---|---|---|
+//! | [`attention-cost`](labs::attention_cost) | transformers | naive attention's time and memory grow as T² |
+
+pub mod config;
+mod context;
+mod lab;
+pub mod labs;
+mod plot;
+mod report;
+mod runner;
+pub mod stats;
+
+pub use context::{Progress, RunContext};
+pub use lab::{Experiment, Lab, LabConfig, LabError, LabInfo, Resolved};
+pub use plot::{Plot, Series};
+pub use report::{fmt_num, markdown_table, Block, Report};
+pub use runner::{run_to_dir, versions, write_atomic, Outcome};
+
+/// Every lab, in curriculum order.
+pub static LABS: &[&dyn Lab] = &[&labs::attention_cost::AttentionCost];
+
+/// The lab called `name`; the error lists the known ones.
+pub fn find(name: &str) -> Result<&'static dyn Lab, UnknownLab> {
+    LABS.iter().copied().find(|l| l.info().name == name).ok_or_else(|| UnknownLab {
+        name: name.to_string(),
+        known: LABS.iter().map(|l| l.info().name.to_string()).collect(),
+    })
+}
+
+/// A lab name that is not in [`LABS`].
+#[derive(Debug, thiserror::Error)]
+#[error("unknown lab {name:?}; known labs: {}", .known.join(", "))]
+pub struct UnknownLab {
+    /// The name asked for.
+    pub name: String,
+    /// The labs that exist.
+    pub known: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Overrides, Source};
+    use dojo::curriculum::Curriculum;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_lab_has_a_known_topic_a_unique_name_and_valid_presets() {
+        let c = Curriculum::builtin().unwrap();
+        let mut names = HashSet::new();
+        for lab in LABS {
+            let info = lab.info();
+            assert!(c.topic(info.topic).is_some(), "lab {} names unknown topic {}", info.name, info.topic);
+            assert!(names.insert(info.name), "lab name {} appears twice", info.name);
+            for preset in lab.presets() {
+                let r = lab.resolve(Source::Preset(preset), &Overrides::default());
+                let r = r.unwrap_or_else(|e| panic!("{} preset {preset}: {e}", info.name));
+                assert!(r.table.contains_key("seed"), "{} has no seed key", info.name);
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_lab_lists_the_known_ones() {
+        let e = find("attention-cots").err().unwrap().to_string();
+        assert!(e.starts_with("unknown lab \"attention-cots\"; known labs: ") && e.contains("attention-cost"), "{e}");
+        assert!(find("attention-cost").is_ok());
+    }
+
+    /// A lab small enough to test the report writer with.
+    struct Demo;
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct DemoConfig {
+        seed: u64,
+        points: usize,
+    }
+
+    impl LabConfig for DemoConfig {
+        fn tiny() -> Self {
+            Self { seed: 1, points: 4 }
+        }
+        fn full() -> Self {
+            Self { seed: 1, points: 8 }
+        }
+        fn seed(&self) -> u64 {
+            self.seed
+        }
+        fn validate(&self) -> Result<(), String> {
+            if self.points < 2 {
+                return Err("points must be at least 2".into());
+            }
+            Ok(())
+        }
+    }
+
+    impl Experiment for Demo {
+        type Config = DemoConfig;
+        const INFO: LabInfo = LabInfo { name: "demo", topic: "transformers", title: "Demo", summary: "A test lab." };
+        fn run(&self, cfg: &DemoConfig, ctx: &mut RunContext<'_>) -> Result<Report, LabError> {
+            let mut pts = Vec::new();
+            for i in 1..=cfg.points {
+                let x = i as f64;
+                ctx.log(serde_json::json!({ "x": x, "y": x * x }))?;
+                ctx.progress(i as u64, cfg.points as u64, "step");
+                pts.push((x, x * x));
+            }
+            let mut r = Report::new("Squares grow quadratically.");
+            r.metric("slope", stats::loglog_slope(&pts));
+            r.plot(Plot::new("squares", "Squares", "x", "y").log_log().with(Series::new("x²", pts)));
+            Ok(r)
+        }
+    }
+
+    #[test]
+    fn report_writer_creates_every_file_with_parseable_content() {
+        let root = tempfile::tempdir().unwrap();
+        let cfg = Demo.resolve(Source::Preset("full"), &Overrides { sets: vec![], seed: Some(9) }).unwrap();
+        let mut seen = Vec::new();
+        let ctx = RunContext::new().with_progress(|p| seen.push((p.done, p.total)));
+        let out = run_to_dir(&Demo, &cfg, "1 · Transformers", root.path(), ctx).unwrap();
+        assert_eq!(seen.last(), Some(&(8, 8)), "progress reached the end");
+        assert!(out.run_dir.starts_with(root.path().join("demo")));
+        assert!(out.run_dir.file_name().unwrap().to_string_lossy().ends_with("-s9"));
+        assert!((out.metrics["slope"] - 2.0).abs() < 1e-9);
+
+        let read = |f: &str| std::fs::read_to_string(out.run_dir.join(f)).unwrap();
+        let config: toml::Table = read("config.toml").parse().unwrap();
+        assert_eq!(config["seed"].as_integer(), Some(9));
+        assert_eq!(config["points"].as_integer(), Some(8));
+        let lines: Vec<serde_json::Value> = read("metrics.jsonl").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 9, "8 records and the final line");
+        assert_eq!(lines[7]["y"], 64.0);
+        assert!((lines[8]["final"]["slope"].as_f64().unwrap() - 2.0).abs() < 1e-9);
+        assert!(read("squares.svg").starts_with("<svg"));
+        let md = read("report.md");
+        assert!(md.contains("![Squares](squares.svg)") && md.contains("seed 9"));
+        let html = read("report.html");
+        assert!(html.contains("<figure><svg") && html.contains("Squares grow quadratically."));
+        assert!(!html.contains("src=\""), "the page loads nothing from outside");
+        let leftovers: Vec<_> = std::fs::read_dir(&out.run_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    }
+
+    #[test]
+    fn a_failing_lab_keeps_its_config_and_the_records_logged_so_far() {
+        struct Failing;
+        impl Experiment for Failing {
+            type Config = DemoConfig;
+            const INFO: LabInfo = LabInfo { name: "failing", topic: "transformers", title: "F", summary: "s" };
+            fn run(&self, _: &DemoConfig, ctx: &mut RunContext<'_>) -> Result<Report, LabError> {
+                ctx.log(serde_json::json!({ "step": 1 }))?;
+                Err(LabError::Plot { name: "x".into(), message: "simulated crash".into() })
+            }
+        }
+        let root = tempfile::tempdir().unwrap();
+        let cfg = Failing.resolve(Source::Preset("tiny"), &Overrides::default()).unwrap();
+        assert!(run_to_dir(&Failing, &cfg, "t", root.path(), RunContext::new()).is_err());
+        let dir = std::fs::read_dir(root.path().join("failing")).unwrap().next().unwrap().unwrap().path();
+        assert!(dir.join("config.toml").exists());
+        assert_eq!(std::fs::read_to_string(dir.join("metrics.jsonl")).unwrap(), "{\"step\":1}\n");
+        assert!(!dir.join("report.md").exists());
+    }
+}

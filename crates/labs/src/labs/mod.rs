@@ -1,0 +1,3 @@
+//! The labs, one file each.
+
+pub mod attention_cost;
