@@ -109,8 +109,8 @@ impl Curriculum {
         let mut slugs = HashSet::new();
         let mut ids = HashSet::new();
         for t in &self.topics {
-            let ok_slug = !t.slug.is_empty()
-                && t.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            let ok_slug =
+                !t.slug.is_empty() && t.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !ok_slug {
                 return bad(format!("slug {:?} must be non-empty lowercase ascii, digits or '-'", t.slug));
             }
@@ -150,8 +150,18 @@ mod tests {
         assert_eq!(
             slugs,
             [
-                "transformers", "pretraining", "alignment", "multimodal", "efficiency", "evaluation",
-                "grounding", "agents", "decoding", "beyond", "privacy", "generalization"
+                "transformers",
+                "pretraining",
+                "alignment",
+                "multimodal",
+                "efficiency",
+                "evaluation",
+                "grounding",
+                "agents",
+                "decoding",
+                "beyond",
+                "privacy",
+                "generalization"
             ]
         );
         assert_eq!(c.number("transformers"), Some(1));

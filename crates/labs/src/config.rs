@@ -189,9 +189,7 @@ fn flatten(table: &Table) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     for (k, v) in table {
         match v {
-            Value::Table(inner) => {
-                out.extend(flatten(inner).into_iter().map(|(ik, iv)| (format!("{k}.{ik}"), iv)))
-            }
+            Value::Table(inner) => out.extend(flatten(inner).into_iter().map(|(ik, iv)| (format!("{k}.{ik}"), iv))),
             v => out.push((k.clone(), v.clone())),
         }
     }
@@ -201,11 +199,12 @@ fn flatten(table: &Table) -> Vec<(String, Value)> {
 /// The 1-based line in `text` where the last segment of `key` is assigned, if it can be found.
 fn line_of(text: &str, key: &str) -> Option<usize> {
     let name = key.rsplit('.').next()?;
-    text.lines().position(|l| {
-        let l = l.trim_start();
-        l.strip_prefix(name).is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(name).is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 impl fmt::Display for Source<'_> {
@@ -241,7 +240,8 @@ width = 64
 
     #[test]
     fn set_overrides_values_including_nested_and_arrays() {
-        let t = resolve(base(), None, &sets(&["repeats=5", "model.width=32", "lengths=[1, 2, 3]", "name=flash"])).unwrap();
+        let t =
+            resolve(base(), None, &sets(&["repeats=5", "model.width=32", "lengths=[1, 2, 3]", "name=flash"])).unwrap();
         assert_eq!(t["repeats"].as_integer(), Some(5));
         assert_eq!(t["model"]["width"].as_integer(), Some(32));
         assert_eq!(t["lengths"].as_array().unwrap().len(), 3);

@@ -91,7 +91,8 @@ impl<E: Experiment> Lab for E {
         };
         let base = toml::Table::try_from(&preset).map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let table = config::resolve(base, file, overrides)?;
-        let typed: E::Config = table.clone().try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_string()))?;
+        let typed: E::Config =
+            table.clone().try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_string()))?;
         typed.validate().map_err(ConfigError::Invalid)?;
         // Serialize back so the recorded config is exactly what the run sees.
         let table = toml::Table::try_from(&typed).map_err(|e| ConfigError::Invalid(e.to_string()))?;
@@ -99,9 +100,11 @@ impl<E: Experiment> Lab for E {
     }
 
     fn run(&self, config: &Resolved, ctx: &mut RunContext<'_>) -> Result<Report, LabError> {
-        let typed: E::Config = config.table.clone().try_into().map_err(|e: toml::de::Error| {
-            LabError::Config(ConfigError::Invalid(e.message().to_string()))
-        })?;
+        let typed: E::Config = config
+            .table
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| LabError::Config(ConfigError::Invalid(e.message().to_string())))?;
         Experiment::run(self, &typed, ctx)
     }
 }

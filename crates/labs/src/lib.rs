@@ -140,7 +140,8 @@ mod tests {
         let config: toml::Table = read("config.toml").parse().unwrap();
         assert_eq!(config["seed"].as_integer(), Some(9));
         assert_eq!(config["points"].as_integer(), Some(8));
-        let lines: Vec<serde_json::Value> = read("metrics.jsonl").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> =
+            read("metrics.jsonl").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 9, "8 records and the final line");
         assert_eq!(lines[7]["y"], 64.0);
         assert!((lines[8]["final"]["slope"].as_f64().unwrap() - 2.0).abs() < 1e-9);

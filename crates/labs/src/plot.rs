@@ -50,7 +50,12 @@ impl Series {
 
 impl Plot {
     /// An empty chart with linear axes.
-    pub fn new(name: impl Into<String>, title: impl Into<String>, x_label: impl Into<String>, y_label: impl Into<String>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Self {
         Self {
             name: name.into(),
             title: title.into(),

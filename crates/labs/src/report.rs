@@ -62,7 +62,11 @@ impl Report {
 /// A GitHub-flavoured Markdown table; `|` in cells is escaped.
 pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let esc = |s: &str| s.replace('|', "\\|");
-    let mut out = format!("| {} |\n|{}\n", headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | "), "---|".repeat(headers.len()));
+    let mut out = format!(
+        "| {} |\n|{}\n",
+        headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | "),
+        "---|".repeat(headers.len())
+    );
     for r in rows {
         out += &format!("| {} |\n", r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | "));
     }

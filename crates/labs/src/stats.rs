@@ -23,7 +23,8 @@ pub fn median(xs: &[f64]) -> f64 {
 /// Naive attention's time and memory grow as T², so their slope is near 2; a linear-time
 /// method's near 1. Needs ≥ 2 distinct positive x and positive y; otherwise NaN.
 pub fn loglog_slope(points: &[(f64, f64)]) -> f64 {
-    let logs: Vec<(f64, f64)> = points.iter().filter(|(x, y)| *x > 0.0 && *y > 0.0).map(|(x, y)| (x.ln(), y.ln())).collect();
+    let logs: Vec<(f64, f64)> =
+        points.iter().filter(|(x, y)| *x > 0.0 && *y > 0.0).map(|(x, y)| (x.ln(), y.ln())).collect();
     let n = logs.len() as f64;
     if logs.len() < 2 {
         return f64::NAN;

@@ -144,9 +144,7 @@ mod tests {
 
     #[test]
     fn shape_mismatch_is_reported_before_values() {
-        let m = check_close(&t(&[1.0, 2.0], &[2]), &t(&[1.0, 2.0], &[1, 2]), Tolerance::F32)
-            .unwrap_err()
-            .to_string();
+        let m = check_close(&t(&[1.0, 2.0], &[2]), &t(&[1.0, 2.0], &[1, 2]), Tolerance::F32).unwrap_err().to_string();
         assert!(m.contains("shape mismatch: actual [2], expected [1, 2]"), "{m}");
     }
 

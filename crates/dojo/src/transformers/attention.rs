@@ -34,14 +34,14 @@ pub fn scaled_dot_product_attention(q: &Tensor, k: &Tensor, v: &Tensor, mask: Op
     // 1) scores: every query against every key, scaled by 1/√D
     let scale = 1.0 / (d as f64).sqrt();
     let scores = (q.matmul(&k.t()?)? * scale)?; // (B, H, T, D) @ (B, H, D, S) -> (B, H, T, S)
-    // 2) mask: −∞ where a query may not look, so its weight becomes exp(−∞) = 0
+                                                // 2) mask: −∞ where a query may not look, so its weight becomes exp(−∞) = 0
     let scores = match mask {
         Some(m) => scores.broadcast_add(m)?, // (B, H, T, S)
         None => scores,
     };
     // 3) weights: a probability distribution over the S keys for each query
     let weights = softmax_last(&scores)?; // (B, H, T, S)
-    // 4) output: the weighted mean of the values
+                                          // 4) output: the weighted mean of the values
     Ok(weights.matmul(v)?) // (B, H, T, S) @ (B, H, S, D) -> (B, H, T, D)
 }
 
@@ -58,14 +58,13 @@ pub fn causal_mask(t: usize, s: usize, device: &Device) -> Result<Tensor> {
         return Err(crate::Error::Config(format!("causal_mask: key length S={s} is shorter than query length T={t}")));
     }
     let offset = s - t; // number of cached keys before the first query
-    let m: Vec<f32> = (0..t)
-        .flat_map(|i| (0..s).map(move |j| if j <= i + offset { 0.0 } else { f32::NEG_INFINITY }))
-        .collect();
+    let m: Vec<f32> =
+        (0..t).flat_map(|i| (0..s).map(move |j| if j <= i + offset { 0.0 } else { f32::NEG_INFINITY })).collect();
     Ok(Tensor::from_vec(m, (t, s), device)?)
 }
 
 /// The additive padding mask from the true length of each sequence in a right-padded batch:
-/// key j of sequence b is visible when j < lengths[b].
+/// key j of sequence b is visible when `j < lengths[b]`.
 ///
 /// # Shapes
 /// lengths: B values → (B, 1, 1, S), broadcasts against (B, H, T, S).
@@ -75,10 +74,8 @@ pub fn padding_mask(lengths: &[usize], s: usize, device: &Device) -> Result<Tens
             "padding_mask: length {bad} must be in 1..={s} (a sequence of length 0 would mask a whole row)"
         )));
     }
-    let m: Vec<f32> = lengths
-        .iter()
-        .flat_map(|&len| (0..s).map(move |j| if j < len { 0.0 } else { f32::NEG_INFINITY }))
-        .collect();
+    let m: Vec<f32> =
+        lengths.iter().flat_map(|&len| (0..s).map(move |j| if j < len { 0.0 } else { f32::NEG_INFINITY })).collect();
     Ok(Tensor::from_vec(m, (lengths.len(), 1, 1, s), device)?.to_dtype(DType::F32)?)
 }
 
@@ -91,7 +88,7 @@ fn dims4(t: &Tensor, op: &str, want: &[Dim]) -> Result<[usize; 4]> {
 mod tests {
     use super::*;
     use crate::nn::{assert_close, Rng, Tolerance};
-    use candle_core::{IndexOp, Device};
+    use candle_core::{Device, IndexOp};
 
     fn dev() -> Device {
         Device::Cpu
@@ -134,7 +131,8 @@ mod tests {
         // Perturb keys and values from position 4 on: outputs 0..=3 must not move, 4 and 5 must.
         let noise = rng.randn((b, h, 2, d), 5.0, &dev()).unwrap();
         let bump = Tensor::cat(&[Tensor::zeros((b, h, 4, d), DType::F32, &dev()).unwrap(), noise], 2).unwrap();
-        let out2 = scaled_dot_product_attention(&q, &(&k + &bump).unwrap(), &(&v + &bump).unwrap(), Some(&mask)).unwrap();
+        let out2 =
+            scaled_dot_product_attention(&q, &(&k + &bump).unwrap(), &(&v + &bump).unwrap(), Some(&mask)).unwrap();
         assert_close(&out2.i((.., .., ..4)).unwrap(), &out.i((.., .., ..4)).unwrap(), Tolerance::F32);
         let moved = (out2.i((.., .., 4..)).unwrap() - out.i((.., .., 4..)).unwrap()).unwrap();
         assert!(moved.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap() > 1e-3);

@@ -1,0 +1,154 @@
+//! The `dojo` command as a user meets it: listings, JSON output, and every error path.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+/// `dojo` with a private `DOJO_HOME` and working directory.
+fn dojo(dir: &tempfile::TempDir) -> Command {
+    let mut c = Command::cargo_bin("dojo").unwrap();
+    c.env("DOJO_HOME", dir.path().join("home")).current_dir(dir.path());
+    c
+}
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+#[test]
+fn no_arguments_shows_the_topic_map_home_and_next_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dojo(&dir).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains(" 1  Transformer architecture and variants"), "{text}");
+    assert!(text.contains("12  Grokking and generalization"), "{text}");
+    assert!(text.contains(&format!("home: {}", dir.path().join("home").display())), "{text}");
+    assert!(text.contains("dojo lab run attention-cost"), "{text}");
+}
+
+#[test]
+fn topics_json_lists_twelve_topics_with_counts_from_the_registries() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = json(&dojo(&dir).args(["topics", "--json"]).assert().success().get_output().stdout);
+    let topics = v.as_array().unwrap();
+    assert_eq!(topics.len(), 12);
+    assert_eq!(topics[0]["slug"], "transformers");
+    assert_eq!(topics[0]["number"], 1);
+    assert_eq!(topics[0]["labs"], serde_json::json!(["attention-cost"]));
+    assert!(topics[0]["counts"]["implemented"].as_u64().unwrap() >= 1);
+    assert_eq!(topics[11]["slug"], "generalization");
+}
+
+#[test]
+fn topics_table_marks_implemented_concepts() {
+    let dir = tempfile::tempdir().unwrap();
+    dojo(&dir)
+        .arg("topics")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("✓ Scaled dot-product attention"))
+        .stdout(predicate::str::contains("· Rotary position embedding (RoPE)"));
+}
+
+#[test]
+fn lab_list_json_has_attention_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = json(&dojo(&dir).args(["lab", "list", "--json"]).assert().success().get_output().stdout);
+    let lab = v.as_array().unwrap().iter().find(|l| l["name"] == "attention-cost").expect("listed");
+    assert_eq!(lab["topic"], "transformers");
+    assert_eq!(lab["presets"], serde_json::json!(["tiny", "full"]));
+}
+
+#[test]
+fn unknown_lab_lists_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    dojo(&dir)
+        .args(["lab", "run", "attention-cots"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("unknown lab \"attention-cots\"; known labs: attention-cost"))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn unknown_set_key_lists_the_valid_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    dojo(&dir)
+        .args(["lab", "run", "attention-cost", "--set", "repeat=5"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("unknown config key \"repeat\""))
+        .stderr(predicate::str::contains("valid keys: batch, head_dim, heads, lengths, max_memory_gib, repeats, seed"));
+}
+
+#[test]
+fn wrongly_typed_set_value_says_what_was_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    dojo(&dir)
+        .args(["lab", "run", "attention-cost", "--set", "repeats=many"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("expected an integer like 3, got string \"many\""));
+}
+
+#[test]
+fn malformed_config_file_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("my.toml");
+    std::fs::write(&f, "repeats = 2\nlengths = [128, 256\n").unwrap();
+    dojo(&dir)
+        .args(["lab", "run", "attention-cost", "--config", "my.toml"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("config file my.toml is not valid TOML"))
+        .stderr(predicate::str::contains("line 2"));
+    std::fs::write(&f, "repeats = 2\n\nhedas = 4\n").unwrap();
+    dojo(&dir)
+        .args(["lab", "run", "attention-cost", "--config", "my.toml"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("unknown config key \"hedas\" (my.toml:3)"));
+}
+
+#[test]
+fn unknown_preset_or_missing_file_names_the_presets() {
+    let dir = tempfile::tempdir().unwrap();
+    dojo(&dir)
+        .args(["lab", "run", "attention-cost", "--config", "huge"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no preset or config file named \"huge\""))
+        .stderr(predicate::str::contains("presets are tiny, full"));
+}
+
+#[test]
+fn invalid_config_value_is_refused_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    dojo(&dir)
+        .args(["lab", "run", "attention-cost", "--set", "lengths=[128, 65536]"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("T=65536 needs about"));
+    assert!(!dir.path().join("reports").exists(), "nothing written for a refused config");
+}
+
+#[test]
+fn config_file_and_overrides_reach_the_recorded_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("small.toml"), "lengths = [32, 64]\nrepeats = 2\n").unwrap();
+    let out = dojo(&dir)
+        .args(["lab", "run", "attention-cost", "--config", "small.toml", "--set", "heads=2", "--seed", "11", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(v["seed"], 11);
+    let run_dir = std::path::Path::new(v["run_dir"].as_str().unwrap());
+    let config: toml::Table =
+        std::fs::read_to_string(dir.path().join(run_dir).join("config.toml")).unwrap().parse().unwrap();
+    assert_eq!(config["heads"].as_integer(), Some(2));
+    assert_eq!(config["repeats"].as_integer(), Some(2));
+    assert_eq!(config["seed"].as_integer(), Some(11));
+    assert_eq!(config["head_dim"].as_integer(), Some(64), "omitted keys keep the tiny preset");
+}
