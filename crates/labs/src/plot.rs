@@ -3,6 +3,7 @@
 //! Drawn with plotters' SVG backend (no fonts needed: text is emitted as SVG `<text>` and laid
 //! out by the browser). Every lab plot goes through [`Plot::to_svg`], so all reports look alike.
 
+use plotters::coord::combinators::{BindKeyPoints, LogCoord};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
@@ -21,6 +22,8 @@ pub struct Plot {
     pub x_log: bool,
     /// Log-scale y axis (all y must be > 0).
     pub y_log: bool,
+    /// Where to put x tick labels on a log axis, e.g. the measured lengths; empty: 1-2-5 steps.
+    pub x_ticks: Vec<f64>,
     /// The series, drawn in order with a legend entry each.
     pub series: Vec<Series>,
 }
@@ -63,6 +66,7 @@ impl Plot {
             y_label: y_label.into(),
             x_log: false,
             y_log: false,
+            x_ticks: Vec::new(),
             series: Vec::new(),
         }
     }
@@ -71,6 +75,12 @@ impl Plot {
     pub fn log_log(mut self) -> Self {
         self.x_log = true;
         self.y_log = true;
+        self
+    }
+
+    /// Tick labels at these x values (used on a log x axis).
+    pub fn x_ticks(mut self, ticks: Vec<f64>) -> Self {
+        self.x_ticks = ticks;
         self
     }
 
@@ -99,11 +109,15 @@ impl Plot {
         {
             let root = SVGBackend::with_string(&mut svg, (760, 460)).into_drawing_area();
             root.fill(&WHITE).map_err(|e| e.to_string())?;
+            // subtle: plotters labels a log axis only at powers of ten, too few for a range like
+            // 128..2048, so a log x axis gets explicit key points.
+            let ticks = if self.x_ticks.is_empty() { steps_125(xs.0, xs.1) } else { self.x_ticks.clone() };
+            let log_x = || LogCoord::from((xs.0..xs.1).log_scale()).with_key_points(ticks.clone());
             match (self.x_log, self.y_log) {
                 (false, false) => self.draw(&root, xs.0..xs.1, ys.0..ys.1),
-                (true, false) => self.draw(&root, (xs.0..xs.1).log_scale(), ys.0..ys.1),
+                (true, false) => self.draw(&root, log_x(), ys.0..ys.1),
                 (false, true) => self.draw(&root, xs.0..xs.1, (ys.0..ys.1).log_scale()),
-                (true, true) => self.draw(&root, (xs.0..xs.1).log_scale(), (ys.0..ys.1).log_scale()),
+                (true, true) => self.draw(&root, log_x(), (ys.0..ys.1).log_scale()),
             }?;
             root.present().map_err(|e| e.to_string())?;
         }
@@ -131,6 +145,8 @@ impl Plot {
             .y_desc(&self.y_label)
             .x_label_formatter(&|v| short(*v))
             .y_label_formatter(&|v| short(*v))
+            .axis_desc_style(("sans-serif", 15))
+            .label_style(("sans-serif", 13))
             .light_line_style(RGBColor(236, 236, 236))
             .draw()
             .map_err(err)?;
@@ -156,6 +172,7 @@ impl Plot {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 13))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(180, 180, 180))
             .draw()
@@ -174,6 +191,17 @@ fn range(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
         let pad = if hi > lo { 0.05 * (hi - lo) } else { lo.abs().max(1.0) * 0.05 };
         (lo - pad, hi + pad)
     }
+}
+
+/// 1, 2, 5, 10, 20, 50, … inside `[lo, hi]`: readable ticks for a log axis.
+fn steps_125(lo: f64, hi: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi {
+        out.extend([1.0, 2.0, 5.0].iter().map(|m| m * decade).filter(|v| (lo..=hi).contains(v)));
+        decade *= 10.0;
+    }
+    out
 }
 
 /// A tick label: `1024`, `0.25`, `3.5e-5`, `1.2e9`.
@@ -219,6 +247,12 @@ mod tests {
         assert!(Plot::new("p", "t", "x", "y").to_svg().is_err());
         let nan = Plot::new("p", "t", "x", "y").with(Series::new("s", vec![(1.0, f64::NAN)]));
         assert!(nan.to_svg().unwrap_err().contains("not finite"));
+    }
+
+    #[test]
+    fn log_ticks_step_one_two_five() {
+        assert_eq!(steps_125(100.0, 2600.0), [100.0, 200.0, 500.0, 1000.0, 2000.0]);
+        assert_eq!(steps_125(0.3, 3.0), [0.5, 1.0, 2.0]);
     }
 
     #[test]

@@ -244,9 +244,11 @@ fn report(cfg: &AttentionCostConfig, rows: &[Row]) -> Report {
         let (tm, ym) = pts[pts.len() - 1];
         pts.iter().map(|&(t, _)| (t, ym * (t / tm).powi(2))).collect()
     };
+    let ticks: Vec<f64> = rows.iter().map(|x| x.t as f64).collect();
     r.plot(
         Plot::new("time", "Naive attention: time per call", "sequence length T", "time (ms)")
             .log_log()
+            .x_ticks(ticks.clone())
             .with(Series::new("naive (measured)", time.clone()))
             .with(Series::reference("∝ T² (through the last point)", t2(&time))),
     );
@@ -254,6 +256,7 @@ fn report(cfg: &AttentionCostConfig, rows: &[Row]) -> Report {
         r.plot(
             Plot::new("memory", "Naive attention: peak extra memory per call", "sequence length T", "memory (MiB)")
                 .log_log()
+                .x_ticks(ticks)
                 .with(Series::new("naive (measured)", mem_mib.clone()))
                 .with(Series::reference("one (B, H, T, T) f32 score matrix", score_mib)),
         );
