@@ -6,13 +6,22 @@
 //! - [`expect_shape`]: checks a tensor's shape and says what to fix.
 //! - [`softmax`]: a numerically stable softmax from plain ops, which (unlike candle's fused
 //!   `softmax_last_dim`) carries gradients.
+//! - [`LayerNorm`], [`RmsNorm`]: norms from plain ops, for the same reason.
+//! - [`Params`]: candle's `VarBuilder` over seeded variables; a weight's initial value depends
+//!   only on the seed and its name.
 
 mod close;
+#[cfg(test)]
+pub(crate) mod fixtures;
+mod norm;
 mod ops;
+mod params;
 mod rng;
 mod shape;
 
 pub use close::{assert_close, check_close, Tolerance};
+pub use norm::{LayerNorm, RmsNorm};
 pub use ops::{softmax, softmax_last};
+pub use params::Params;
 pub use rng::Rng;
 pub use shape::{expect_shape, Dim};

@@ -187,6 +187,18 @@ mod tests {
     }
 
     #[test]
+    fn matches_pytorch_sdpa_forward_and_gradients() {
+        // refs/transformers.py: F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        let f = crate::nn::fixtures::Fixture::load("transformers/sdpa");
+        let (q, k, v) = (f.var("q"), f.var("k"), f.var("v"));
+        let mask = causal_mask(5, 5, &dev()).unwrap();
+        let out = scaled_dot_product_attention(&q, &k, &v, Some(&mask)).unwrap();
+        f.assert_close(&out, "out", Tolerance::F32);
+        let grads = (out * f.get("loss_w")).unwrap().sum_all().unwrap().backward().unwrap();
+        f.assert_grads(&grads, &[(&q, "grad_q"), (&k, "grad_k"), (&v, "grad_v")], Tolerance::F32);
+    }
+
+    #[test]
     fn wrong_shapes_are_explained() {
         let q = Tensor::zeros((1, 2, 3, 4), DType::F32, &dev()).unwrap();
         let k = Tensor::zeros((1, 2, 3, 5), DType::F32, &dev()).unwrap();

@@ -6,8 +6,20 @@
 //! one of those three steps.
 //!
 //! - [`attention`]: scaled dot-product attention with causal and padding masks.
+//! - [`mha`]: multi-head attention; [`gqa`]: grouped-query and multi-query attention.
+//! - [`kv_cache`]: incremental decoding without recomputation.
+//! - [`mlp`]: the feed-forward network, GELU or SwiGLU.
+//! - Positions: [`positions`] (sinusoidal, learned, NoPE), [`rope`] (both pairings),
+//!   [`alibi`] (linear distance biases).
 //!
 //! Lab: `dojo lab run attention-cost` times naive attention against sequence length and shows
 //! its quadratic time and memory.
 
+pub mod alibi;
 pub mod attention;
+pub mod gqa;
+pub mod kv_cache;
+pub mod mha;
+pub mod mlp;
+pub mod positions;
+pub mod rope;
