@@ -180,6 +180,77 @@ def sinusoidal():
     save("sinusoidal", {"pe": pe})
 
 
+def torch_layer_params(layer, decoder):
+    """Our parameter names for a torch Transformer{Encoder,Decoder}Layer, with the tensors."""
+    attn_names = [("self_attn", "attn")] + ([("multihead_attn", "cross_attn")] if decoder else [])
+    norms = [("norm1", "ln1"), ("norm2", "ln_cross"), ("norm3", "ln2")] if decoder else [("norm1", "ln1"), ("norm2", "ln2")]
+    out = {}
+    for theirs, ours in attn_names:
+        m = getattr(layer, theirs)
+        for part, w, b in zip("qkv", m.in_proj_weight.chunk(3, 0), m.in_proj_bias.chunk(3, 0)):
+            out[f"{ours}.{part}_proj.weight"] = w
+            out[f"{ours}.{part}_proj.bias"] = b
+        out[f"{ours}.out_proj.weight"] = m.out_proj.weight
+        out[f"{ours}.out_proj.bias"] = m.out_proj.bias
+    for theirs, ours in [("linear1", "mlp.fc"), ("linear2", "mlp.proj")] + norms:
+        m = getattr(layer, theirs)
+        out[f"{ours}.weight"] = m.weight
+        out[f"{ours}.bias"] = m.bias
+    return out
+
+
+def block_fixture(name, norm_first, decoder, causal):
+    c, h, t, s = 16, 4, 5, 7
+    cls = torch.nn.TransformerDecoderLayer if decoder else torch.nn.TransformerEncoderLayer
+    layer = cls(c, h, dim_feedforward=32, dropout=0.0, activation="gelu", batch_first=True, norm_first=norm_first)
+    with torch.no_grad():  # non-trivial norm parameters, so a swapped γ/β would show
+        for m in layer.modules():
+            if isinstance(m, torch.nn.LayerNorm):
+                m.weight.copy_(1 + 0.3 * torch.randn_like(m.weight))
+                m.bias.copy_(0.3 * torch.randn_like(m.bias))
+    x = leaf(2, t, c)
+    mask = causal_float_mask(t) if causal else None
+    tensors = {"x": x}
+    if decoder:
+        memory = leaf(2, s, c)
+        out = layer(x, memory, tgt_mask=mask)
+        tensors["memory"] = memory
+    else:
+        out = layer(x, src_mask=mask)
+    w = torch.randn_like(out)
+    (out * w).sum().backward()
+    # The split views of in_proj share one .grad: split it the same way.
+    params = {}
+    for k, v in torch_layer_params(layer, decoder).items():
+        params[k] = v
+    named = dict(layer.named_parameters())
+    grads = {}
+    for theirs, ours in [("self_attn", "attn"), ("multihead_attn", "cross_attn")]:
+        if theirs + ".in_proj_weight" not in named:
+            continue
+        gw = named[theirs + ".in_proj_weight"].grad.chunk(3, 0)
+        gb = named[theirs + ".in_proj_bias"].grad.chunk(3, 0)
+        for part, a, b in zip("qkv", gw, gb):
+            grads[f"grad.{ours}.{part}_proj.weight"] = a
+            grads[f"grad.{ours}.{part}_proj.bias"] = b
+    for k, v in params.items():
+        if "_proj." in k and ".out_proj." not in k:
+            continue
+        grads["grad." + k] = v.grad
+    tensors.update(params)
+    tensors.update(grads)
+    tensors.update({"out": out, "loss_w": w, "grad_x": x.grad})
+    if decoder:
+        tensors["grad_memory"] = tensors["memory"].grad
+    save(name, tensors)
+
+
+def blocks():
+    block_fixture("gpt_block", norm_first=True, decoder=False, causal=True)
+    block_fixture("bert_block", norm_first=False, decoder=False, causal=False)
+    block_fixture("cross_block", norm_first=False, decoder=True, causal=True)
+
+
 if __name__ == "__main__":
-    for f in (sdpa, mha, gqa, rope, alibi, norms, sinusoidal):
+    for f in (sdpa, mha, gqa, rope, alibi, norms, sinusoidal, blocks):
         f()

@@ -17,6 +17,8 @@
 
 pub mod alibi;
 pub mod attention;
+pub mod block;
+pub mod gpt;
 pub mod gqa;
 pub mod kv_cache;
 pub mod mha;
