@@ -45,6 +45,7 @@
 //! through [`nn::Rng`]. Errors are [`Error`], whose messages name the operation and the shapes.
 
 pub mod curriculum;
+pub mod data;
 mod error;
 pub mod nn;
 pub mod transformers;

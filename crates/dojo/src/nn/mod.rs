@@ -7,12 +7,14 @@
 //! - [`softmax`]: a numerically stable softmax from plain ops, which (unlike candle's fused
 //!   `softmax_last_dim`) carries gradients.
 //! - [`LayerNorm`], [`RmsNorm`]: norms from plain ops, for the same reason.
+//! - [`masked_cross_entropy`], [`masked_accuracy`]: the LM loss over the positions that count.
 //! - [`Params`]: candle's `VarBuilder` over seeded variables; a weight's initial value depends
 //!   only on the seed and its name.
 
 mod close;
 #[cfg(test)]
 pub(crate) mod fixtures;
+mod loss;
 mod norm;
 mod ops;
 mod params;
@@ -20,6 +22,7 @@ mod rng;
 mod shape;
 
 pub use close::{assert_close, check_close, Tolerance};
+pub use loss::{masked_accuracy, masked_cross_entropy};
 pub use norm::{LayerNorm, RmsNorm};
 pub use ops::{softmax, softmax_last};
 pub use params::Params;

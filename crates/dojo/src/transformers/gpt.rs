@@ -166,7 +166,13 @@ impl Gpt {
                 let wpe = self.wpe.as_ref().expect("learned positions have a table");
                 x = x.broadcast_add(&wpe.forward(t, offset, dev)?)?; // + (T, C)
             }
-            PositionKind::Sinusoidal => x = x.broadcast_add(&sinusoidal(t, self.cfg.width, offset, dev)?)?, // + (T, C)
+            PositionKind::Sinusoidal => {
+                // subtle: the sines have amplitude 1, the embeddings std 0.02, so added as they
+                // are the positions drown the tokens; the paper scales embeddings by √C (3.4).
+                let scale = (self.cfg.width as f64).sqrt();
+                x = (x * scale)?.broadcast_add(&sinusoidal(t, self.cfg.width, offset, dev)?)?;
+                // √C·E + (T, C)
+            }
             PositionKind::Rope | PositionKind::Alibi | PositionKind::None => {} // inside attention, or none
         }
         // 2) the mask: causal, with ALiBi's distance penalty folded in when used

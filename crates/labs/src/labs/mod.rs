@@ -1,3 +1,4 @@
 //! The labs, one file each.
 
 pub mod attention_cost;
+pub mod position_extrapolation;

@@ -1,0 +1,6 @@
+//! Synthetic data that makes the labs meaningful without downloads. Every generator takes an
+//! explicit [`crate::nn::Rng`].
+//!
+//! - [`recency`]: recall the most recent letter, a task that needs relative order.
+
+pub mod recency;
