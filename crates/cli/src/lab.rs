@@ -135,7 +135,7 @@ fn run_lab(
     } else {
         println!("{} ({:.1} s, seed {})", info.title, outcome.seconds, outcome.seed);
         for (k, v) in &outcome.metrics {
-            println!("  {k:<28} {}", fmt_num(*v));
+            println!("  {k:<34} {}", fmt_num(*v));
         }
         println!("report: {}", outcome.run_dir.join("report.html").display());
     }

@@ -48,7 +48,7 @@ fn topics_table_marks_implemented_concepts() {
         .success()
         .stdout(predicate::str::contains("✓ Scaled dot-product attention"))
         .stdout(predicate::str::contains("✓ Rotary position embedding (RoPE)"))
-        .stdout(predicate::str::contains("· Linformer (low-rank keys and values)"));
+        .stdout(predicate::str::contains("· Transformer-XL segment memory"));
 }
 
 #[test]
@@ -79,7 +79,10 @@ fn unknown_set_key_lists_the_valid_keys() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("unknown config key \"repeat\""))
-        .stderr(predicate::str::contains("valid keys: batch, head_dim, heads, lengths, max_memory_gib, repeats, seed"));
+        .stderr(predicate::str::contains(
+            "valid keys: batch, block, global, head_dim, heads, kernels, lengths, linformer_k, max_memory_gib, \
+             performer_features, repeats, seed, summary, window",
+        ));
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn attention_cost_tiny_writes_a_report_showing_quadratic_time_and_memory() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(records.len(), 6, "one record per length (128..2048) and the final line");
+    assert_eq!(records.len(), 5 * 5 + 1, "one record per kernel and length (128..2048), then the final line");
     let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
     assert_eq!(html.matches("<figure><svg").count(), 2, "both plots inlined");
 
@@ -46,4 +46,9 @@ fn attention_cost_tiny_writes_a_report_showing_quadratic_time_and_memory() {
     assert!((1.5..=2.5).contains(&memory_slope), "memory slope {memory_slope}");
     // And the peak holds several score matrices, at least the one it must.
     assert!(m["score_matrices_at_peak"].as_f64().unwrap() >= 1.0);
+    // The linear-cost kernels grow about linearly.
+    for k in ["linformer", "performer", "sliding_window"] {
+        let s = m[format!("{k}_time_slope")].as_f64().unwrap();
+        assert!((0.5..=1.5).contains(&s), "{k} time slope {s}");
+    }
 }

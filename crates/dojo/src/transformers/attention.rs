@@ -79,6 +79,48 @@ pub fn padding_mask(lengths: &[usize], s: usize, device: &Device) -> Result<Tens
     Ok(Tensor::from_vec(m, (lengths.len(), 1, 1, s), device)?.to_dtype(DType::F32)?)
 }
 
+/// Anything that maps queries, keys and values to attention outputs: full attention and the
+/// efficient variants ([`super::linformer`], [`super::performer`], [`super::sliding_window`],
+/// [`super::block_sparse`]) share this interface, so labs and tests can swap them.
+pub trait AttentionKernel {
+    /// A short name for plots and tables, e.g. `"full"`.
+    fn name(&self) -> String;
+
+    /// # Shapes
+    /// q, k, v: (B, H, T, D) → (B, H, T, D)
+    fn forward(&self, q: &Tensor, k: &Tensor, v: &Tensor) -> Result<Tensor>;
+}
+
+/// Naive softmax attention over all T × T pairs, causal or not: the baseline every efficient
+/// variant is compared with.
+#[derive(Debug, Clone, Copy)]
+pub struct FullAttention {
+    /// Whether query i may only see keys j ≤ i.
+    pub causal: bool,
+}
+
+impl AttentionKernel for FullAttention {
+    fn name(&self) -> String {
+        if self.causal { "full (causal)" } else { "full" }.to_string()
+    }
+
+    fn forward(&self, q: &Tensor, k: &Tensor, v: &Tensor) -> Result<Tensor> {
+        let (t, s) = (q.dim(2)?, k.dim(2)?);
+        let mask = if self.causal { Some(causal_mask(t, s, q.device())?) } else { None };
+        scaled_dot_product_attention(q, k, v, mask.as_ref())
+    }
+}
+
+/// An additive (T, T) mask from a rule `allowed(i, j)`: 0 where allowed, −∞ elsewhere. The dense
+/// reference for the sparse patterns, which compute the same thing without materialising it.
+pub fn mask_from(t: usize, device: &Device, allowed: impl Fn(usize, usize) -> bool) -> Result<Tensor> {
+    let m: Vec<f32> = (0..t)
+        .flat_map(|i| (0..t).map(move |j| (i, j)))
+        .map(|(i, j)| if allowed(i, j) { 0.0 } else { f32::NEG_INFINITY })
+        .collect();
+    Ok(Tensor::from_vec(m, (t, t), device)?)
+}
+
 fn dims4(t: &Tensor, op: &str, want: &[Dim]) -> Result<[usize; 4]> {
     let d = expect_shape(t, op, want)?;
     Ok([d[0], d[1], d[2], d[3]])

@@ -11,17 +11,24 @@
 //! - [`mlp`]: the feed-forward network, GELU or SwiGLU.
 //! - Positions: [`positions`] (sinusoidal, learned, NoPE), [`rope`] (both pairings),
 //!   [`alibi`] (linear distance biases).
+//! - Models: [`block`] (pre-/post-LN, cross-attention), [`gpt`] (decoder-only).
+//! - Efficient attention behind one [`attention::AttentionKernel`] trait: [`linformer`],
+//!   [`performer`], [`sliding_window`], [`block_sparse`].
 //!
-//! Lab: `dojo lab run attention-cost` times naive attention against sequence length and shows
-//! its quadratic time and memory.
+//! Labs: `attention-cost` (time and memory against T for every kernel) and
+//! `position-extrapolation` (which position schemes work past the training length).
 
 pub mod alibi;
 pub mod attention;
 pub mod block;
+pub mod block_sparse;
 pub mod gpt;
 pub mod gqa;
 pub mod kv_cache;
+pub mod linformer;
 pub mod mha;
 pub mod mlp;
+pub mod performer;
 pub mod positions;
 pub mod rope;
+pub mod sliding_window;

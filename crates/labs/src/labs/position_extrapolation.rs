@@ -244,10 +244,11 @@ fn report(cfg: &PositionExtrapolationConfig, results: &[(PositionKind, Vec<Point
         rows.push(row);
     }
     r.summary = format!(
-        "Five tiny decoders ({} layers, width {}), identical but for their position scheme, were \
+        "{} tiny decoders ({} layers, width {}), identical but for their position scheme, were \
          trained for {} steps at length {} to answer each query token with the most recent letter \
          ({} letters, so guessing is {:.1}%), then evaluated on longer sequences. Accuracy on the \
          answers:\n\n{}",
+        results.len(),
         cfg.layers,
         cfg.width,
         cfg.steps,
