@@ -251,6 +251,40 @@ def blocks():
     block_fixture("cross_block", norm_first=False, decoder=True, causal=True)
 
 
+def moe():
+    """Mixture of experts computed densely: every expert on every token, weighted by a (N, E)
+    gate matrix that is zero outside each token's top-k. Our Rust layer dispatches sparsely."""
+    n_exp, k, c, hidden = 4, 2, 8, 16
+    x = leaf(2, 3, c)
+    wr = leaf(n_exp, c)
+    experts = [(leaf(hidden, c), leaf(c, hidden)) for _ in range(n_exp + 1)]  # the last is shared
+    for a, b in experts:
+        a.data.mul_(c ** -0.5)
+        b.data.mul_(hidden ** -0.5)
+    xs = x.reshape(-1, c)
+    logits = xs @ wr.T
+    probs = logits.softmax(-1)
+    top = probs.topk(k, dim=-1).indices
+    gates = logits.gather(1, top).softmax(-1)
+    g = torch.zeros_like(probs).scatter(1, top, gates)  # (N, E)
+    mlp = lambda a, b, h: F.gelu(h @ a.T) @ b.T  # exact (erf) GELU
+    all_out = torch.stack([mlp(a, b, xs) for a, b in experts[:n_exp]])  # (E, N, C)
+    y = torch.einsum("ne,enc->nc", g, all_out) + mlp(*experts[n_exp], xs)
+    f = torch.stack([(top == e).sum() for e in range(n_exp)]).float() / (xs.shape[0] * k)
+    aux = n_exp * (f * probs.mean(0)).sum()
+    z = (torch.logsumexp(logits, -1) ** 2).mean()
+    out = y.reshape(x.shape)
+    w = torch.randn_like(out)
+    ((out * w).sum() + aux + z).backward()
+    t = {"x": x, "out": out, "loss_w": w, "grad_x": x.grad, "aux_loss": aux.reshape(1), "z_loss": z.reshape(1),
+         "router.weight": wr, "grad.router.weight": wr.grad}
+    for i, (a, b) in enumerate(experts):
+        name = f"experts.{i}" if i < n_exp else "shared.0"
+        t[f"{name}.fc.weight"], t[f"{name}.proj.weight"] = a, b
+        t[f"grad.{name}.fc.weight"], t[f"grad.{name}.proj.weight"] = a.grad, b.grad
+    save("moe", t)
+
+
 if __name__ == "__main__":
-    for f in (sdpa, mha, gqa, rope, alibi, norms, sinusoidal, blocks):
+    for f in (sdpa, mha, gqa, rope, alibi, norms, sinusoidal, blocks, moe):
         f()

@@ -28,6 +28,7 @@ pub mod kv_cache;
 pub mod linformer;
 pub mod mha;
 pub mod mlp;
+pub mod moe;
 pub mod performer;
 pub mod positions;
 pub mod rope;
