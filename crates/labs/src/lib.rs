@@ -12,6 +12,7 @@
 //! |---|---|---|
 //! | [`attention-cost`](labs::attention_cost) | transformers | naive attention's time and memory grow as T² |
 //! | [`position-extrapolation`](labs::position_extrapolation) | transformers | which position schemes work past the training length |
+//! | [`moe-routing`](labs::moe_routing) | transformers | what the load-balancing loss does to expert load |
 
 pub mod config;
 mod context;
@@ -29,8 +30,11 @@ pub use report::{fmt_num, markdown_table, Block, Report};
 pub use runner::{run_to_dir, versions, write_atomic, Outcome};
 
 /// Every lab, in curriculum order.
-pub static LABS: &[&dyn Lab] =
-    &[&labs::attention_cost::AttentionCost, &labs::position_extrapolation::PositionExtrapolation];
+pub static LABS: &[&dyn Lab] = &[
+    &labs::attention_cost::AttentionCost,
+    &labs::position_extrapolation::PositionExtrapolation,
+    &labs::moe_routing::MoeRouting,
+];
 
 /// The lab called `name`; the error lists the known ones.
 pub fn find(name: &str) -> Result<&'static dyn Lab, UnknownLab> {

@@ -2,5 +2,7 @@
 //! explicit [`crate::nn::Rng`].
 //!
 //! - [`recency`]: recall the most recent letter, a task that needs relative order.
+//! - [`languages`]: a mixture of tiny bigram languages over disjoint vocabularies.
 
+pub mod languages;
 pub mod recency;

@@ -1,4 +1,5 @@
 //! The labs, one file each.
 
 pub mod attention_cost;
+pub mod moe_routing;
 pub mod position_extrapolation;
