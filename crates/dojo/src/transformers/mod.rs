@@ -11,7 +11,9 @@
 //! - [`mlp`]: the feed-forward network, GELU or SwiGLU.
 //! - Positions: [`positions`] (sinusoidal, learned, NoPE), [`rope`] (both pairings),
 //!   [`alibi`] (linear distance biases).
-//! - Models: [`block`] (pre-/post-LN, cross-attention), [`gpt`] (decoder-only).
+//! - Models: [`block`] (pre-/post-LN, cross-attention), [`gpt`] (decoder-only), [`bert`]
+//!   (encoder-only with an MLM head), [`encoder_decoder`].
+//! - [`moe`]: mixture of experts with capacity, balancing loss, z-loss and shared experts.
 //! - Efficient attention behind one [`attention::AttentionKernel`] trait: [`linformer`],
 //!   [`performer`], [`sliding_window`], [`block_sparse`].
 //!
@@ -20,8 +22,10 @@
 
 pub mod alibi;
 pub mod attention;
+pub mod bert;
 pub mod block;
 pub mod block_sparse;
+pub mod encoder_decoder;
 pub mod gpt;
 pub mod gqa;
 pub mod kv_cache;
