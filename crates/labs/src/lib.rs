@@ -13,6 +13,7 @@
 //! | [`attention-cost`](labs::attention_cost) | transformers | naive attention's time and memory grow as T² |
 //! | [`position-extrapolation`](labs::position_extrapolation) | transformers | which position schemes work past the training length |
 //! | [`moe-routing`](labs::moe_routing) | transformers | what the load-balancing loss does to expert load |
+//! | [`architectures`](labs::architectures) | transformers | decoder-only vs encoder-only vs encoder–decoder |
 
 pub mod config;
 mod context;
@@ -34,6 +35,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::attention_cost::AttentionCost,
     &labs::position_extrapolation::PositionExtrapolation,
     &labs::moe_routing::MoeRouting,
+    &labs::architectures::Architectures,
 ];
 
 /// The lab called `name`; the error lists the known ones.

@@ -1,5 +1,6 @@
 //! The labs, one file each.
 
+pub mod architectures;
 pub mod attention_cost;
 pub mod moe_routing;
 pub mod position_extrapolation;
