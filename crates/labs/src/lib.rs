@@ -14,6 +14,7 @@
 //! | [`position-extrapolation`](labs::position_extrapolation) | transformers | which position schemes work past the training length |
 //! | [`moe-routing`](labs::moe_routing) | transformers | what the load-balancing loss does to expert load |
 //! | [`architectures`](labs::architectures) | transformers | decoder-only vs encoder-only vs encoder–decoder |
+//! | [`transformer-xl`](labs::transformer_xl) | transformers | segment memory reaches into the previous segment |
 
 pub mod config;
 mod context;
@@ -36,6 +37,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::position_extrapolation::PositionExtrapolation,
     &labs::moe_routing::MoeRouting,
     &labs::architectures::Architectures,
+    &labs::transformer_xl::TransformerXlLab,
 ];
 
 /// The lab called `name`; the error lists the known ones.

@@ -14,11 +14,14 @@
 //! - Models: [`block`] (pre-/post-LN, cross-attention), [`gpt`] (decoder-only), [`bert`]
 //!   (encoder-only with an MLM head), [`encoder_decoder`].
 //! - [`moe`]: mixture of experts with capacity, balancing loss, z-loss and shared experts.
+//! - [`transformer_xl`]: segment-level recurrence with relative positions.
 //! - Efficient attention behind one [`attention::AttentionKernel`] trait: [`linformer`],
 //!   [`performer`], [`sliding_window`], [`block_sparse`].
 //!
-//! Labs: `attention-cost` (time and memory against T for every kernel) and
-//! `position-extrapolation` (which position schemes work past the training length).
+//! Labs: `attention-cost` (time and memory against T for every kernel),
+//! `position-extrapolation` (which position schemes work past the training length),
+//! `moe-routing` (the balancing loss), `architectures` (the three model shapes on one budget),
+//! `transformer-xl` (segment memory).
 
 pub mod alibi;
 pub mod attention;
@@ -37,3 +40,4 @@ pub mod performer;
 pub mod positions;
 pub mod rope;
 pub mod sliding_window;
+pub mod transformer_xl;

@@ -4,3 +4,4 @@ pub mod architectures;
 pub mod attention_cost;
 pub mod moe_routing;
 pub mod position_extrapolation;
+pub mod transformer_xl;
