@@ -153,7 +153,10 @@ impl Experiment for TransformerXlLab {
     }
 }
 
-fn report(cfg: &TransformerXlConfig, runs: &[(&str, Vec<(f64, f64)>, f64)]) -> Report {
+/// One training run: its label, (step, loss) curve and held-out accuracy.
+type Run<'a> = (&'a str, Vec<(f64, f64)>, f64);
+
+fn report(cfg: &TransformerXlConfig, runs: &[Run<'_>]) -> Report {
     let mut r = Report::default();
     let (with, without) = (&runs[0], &runs[1]);
     r.metric("with_memory_acc", with.2);
