@@ -48,7 +48,7 @@ fn topics_table_marks_implemented_concepts() {
         .success()
         .stdout(predicate::str::contains("✓ Scaled dot-product attention"))
         .stdout(predicate::str::contains("✓ Rotary position embedding (RoPE)"))
-        .stdout(predicate::str::contains("· Multi-token prediction"));
+        .stdout(predicate::str::contains("· Next-token prediction objective"));
 }
 
 #[test]

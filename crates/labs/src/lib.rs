@@ -15,6 +15,7 @@
 //! | [`moe-routing`](labs::moe_routing) | transformers | what the load-balancing loss does to expert load |
 //! | [`architectures`](labs::architectures) | transformers | decoder-only vs encoder-only vs encoder–decoder |
 //! | [`transformer-xl`](labs::transformer_xl) | transformers | segment memory reaches into the previous segment |
+//! | [`multi-token-prediction`](labs::multi_token_prediction) | transformers | k-token heads, and the heads as a draft |
 
 pub mod config;
 mod context;
@@ -38,6 +39,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::moe_routing::MoeRouting,
     &labs::architectures::Architectures,
     &labs::transformer_xl::TransformerXlLab,
+    &labs::multi_token_prediction::MultiTokenPrediction,
 ];
 
 /// The lab called `name`; the error lists the known ones.

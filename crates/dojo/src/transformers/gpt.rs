@@ -150,6 +150,24 @@ impl Gpt {
     /// # Shapes
     /// ids: (B, T) u32 → (B, T, V)
     pub fn forward(&self, ids: &Tensor, caches: Option<&mut [KvCache]>) -> Result<Tensor> {
+        self.logits(&self.hidden(ids, caches)?)
+    }
+
+    /// The final norm and the tied output layer: hidden states to logits.
+    ///
+    /// # Shapes
+    /// (B, T, C) → (B, T, V)
+    pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
+        let x = self.ln_f.forward(hidden)?; // (B, T, C)
+        Ok(x.broadcast_matmul(&self.wte.embeddings().t()?)?) // (B, T, C) @ (C, V) -> (B, T, V)
+    }
+
+    /// The hidden states after the last block, before the final norm (what extra heads, e.g.
+    /// multi-token prediction, build on).
+    ///
+    /// # Shapes
+    /// ids: (B, T) u32 → (B, T, C)
+    pub fn hidden(&self, ids: &Tensor, caches: Option<&mut [KvCache]>) -> Result<Tensor> {
         let dims = expect_shape(ids, "gpt token ids", &[Dim::Any("B"), Dim::Any("T")])?;
         let t = dims[1];
         let offset = caches.as_ref().and_then(|c| c.first()).map_or(0, KvCache::len);
@@ -193,9 +211,7 @@ impl Gpt {
                 }
             }
         }
-        // 4) final norm, then logits against the (tied) token embeddings
-        let x = self.ln_f.forward(&x)?; // (B, T, C)
-        Ok(x.broadcast_matmul(&self.wte.embeddings().t()?)?) // (B, T, C) @ (C, V) -> (B, T, V)
+        Ok(x)
     }
 }
 

@@ -15,13 +15,14 @@
 //!   (encoder-only with an MLM head), [`encoder_decoder`].
 //! - [`moe`]: mixture of experts with capacity, balancing loss, z-loss and shared experts.
 //! - [`transformer_xl`]: segment-level recurrence with relative positions.
+//! - [`mtp`]: multi-token prediction heads, and self-speculative decoding with them.
 //! - Efficient attention behind one [`attention::AttentionKernel`] trait: [`linformer`],
 //!   [`performer`], [`sliding_window`], [`block_sparse`].
 //!
 //! Labs: `attention-cost` (time and memory against T for every kernel),
 //! `position-extrapolation` (which position schemes work past the training length),
 //! `moe-routing` (the balancing loss), `architectures` (the three model shapes on one budget),
-//! `transformer-xl` (segment memory).
+//! `transformer-xl` (segment memory), `multi-token-prediction` (k heads as a draft).
 
 pub mod alibi;
 pub mod attention;
@@ -36,6 +37,7 @@ pub mod linformer;
 pub mod mha;
 pub mod mlp;
 pub mod moe;
+pub mod mtp;
 pub mod performer;
 pub mod positions;
 pub mod rope;

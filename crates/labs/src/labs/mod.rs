@@ -3,5 +3,6 @@
 pub mod architectures;
 pub mod attention_cost;
 pub mod moe_routing;
+pub mod multi_token_prediction;
 pub mod position_extrapolation;
 pub mod transformer_xl;
