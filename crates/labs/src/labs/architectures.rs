@@ -178,6 +178,17 @@ impl Model {
     }
 }
 
+/// The encoder–decoder's MLP width that pays for its cross-attention, so the three models have
+/// about the same number of parameters: each decoder layer's cross-attention adds 4C² + 4C
+/// weights and a 2C-parameter norm; each unit of MLP width costs 2C + 1 in every layer.
+fn encdec_hidden(cfg: &ArchitecturesConfig) -> usize {
+    let c = cfg.width;
+    let dec = cfg.layers - cfg.layers / 2;
+    let extra = dec * (4 * c * c + 6 * c);
+    let per_unit = cfg.layers * (2 * c + 1);
+    (4 * c).saturating_sub((extra + per_unit / 2) / per_unit).max(1)
+}
+
 /// A task: pairs of (source, target) token rows.
 #[derive(Clone, Copy, PartialEq)]
 enum Task {
@@ -277,7 +288,7 @@ impl Experiment for Architectures {
                             heads: cfg.heads,
                             encoder_layers: cfg.layers / 2,
                             decoder_layers: cfg.layers - cfg.layers / 2,
-                            hidden: 4 * cfg.width,
+                            hidden: encdec_hidden(cfg),
                         },
                         vb,
                     )?),
@@ -348,7 +359,8 @@ fn report(cfg: &ArchitecturesConfig, langs: &Languages, outcomes: &[Outcome]) ->
     }
     let m = &r.metrics;
     r.summary = format!(
-        "Three models of about the same size ({} to {} parameters) were trained for {} steps on \
+        "Three models of about the same size ({} to {} parameters; the encoder–decoder's MLPs are \
+         narrower to pay for its cross-attention) were trained for {} steps on \
          each task, with length-{} sources and targets. Reversal: token accuracy {:.0}% \
          (decoder-only), {:.0}% (encoder-only), {:.0}% (encoder–decoder). Continuing a bigram \
          language (best possible loss ln 2 = {}): final training loss {} / {} / {} nats in the \
