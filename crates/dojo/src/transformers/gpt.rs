@@ -61,6 +61,21 @@ pub struct GptConfig {
 }
 
 impl GptConfig {
+    /// The configuration of one of its blocks: pre-LN, causal, no cross-attention.
+    pub fn block(&self) -> BlockConfig {
+        BlockConfig {
+            width: self.width,
+            heads: self.heads,
+            hidden: self.hidden,
+            mlp: self.mlp,
+            norm: self.norm,
+            pre_norm: true,
+            bias: true,
+            cross_attention: false,
+            eps: 1e-5,
+        }
+    }
+
     /// A small model that trains in seconds on a CPU.
     pub fn tiny(vocab: usize) -> Self {
         Self {
@@ -100,17 +115,7 @@ impl Gpt {
             PositionKind::Learned => Some(LearnedPositions::new(cfg.max_len, cfg.width, vb.pp("wpe"))?),
             _ => None,
         };
-        let block_cfg = BlockConfig {
-            width: cfg.width,
-            heads: cfg.heads,
-            hidden: cfg.hidden,
-            mlp: cfg.mlp,
-            norm: cfg.norm,
-            pre_norm: true,
-            bias: true,
-            cross_attention: false,
-            eps: 1e-5,
-        };
+        let block_cfg = cfg.block();
         let rope = match cfg.positions {
             PositionKind::Rope => {
                 Some(Rope::new(cfg.width / cfg.heads, cfg.max_len, cfg.rope_base, RopeStyle::Half, vb.device())?)

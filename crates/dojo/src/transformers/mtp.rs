@@ -15,7 +15,7 @@
 //! paper argues, pushes the trunk to plan ahead, and that can be dropped or used as a draft.
 
 use super::attention::causal_mask;
-use super::block::{Block, BlockConfig};
+use super::block::Block;
 use super::gpt::{Gpt, GptConfig};
 use crate::{Error, Result};
 use candle_core::{Device, IndexOp, Tensor, D};
@@ -50,17 +50,7 @@ impl MultiTokenPredictor {
         if k == 0 {
             return Err(Error::Config("multi-token prediction needs at least one head".into()));
         }
-        let block = BlockConfig {
-            width: cfg.width,
-            heads: cfg.heads,
-            hidden: cfg.hidden,
-            mlp: cfg.mlp,
-            norm: cfg.norm,
-            pre_norm: true,
-            bias: true,
-            cross_attention: false,
-            eps: 1e-5,
-        };
+        let block = cfg.block(); // each head is one more trunk-style block
         Ok(Self {
             trunk: Gpt::new(cfg, vb.pp("trunk"))?,
             heads: (0..k).map(|j| Block::new(block, vb.pp(format!("heads.{j}")))).collect::<Result<_>>()?,
