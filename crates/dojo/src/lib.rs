@@ -18,8 +18,9 @@
 //! | 11 | `privacy` (planned) | Security and privacy |
 //! | 12 | `generalization` (planned) | Grokking and generalization |
 //!
-//! Shared foundations live in [`nn`] (`assert_close`, the seeded [`nn::Rng`], shape checks,
-//! a differentiable softmax).
+//! Shared foundations live in [`nn`] (`assert_close`, the seeded [`nn::Rng`] and
+//! [`nn::Params`], shape checks, differentiable softmax and norms, masked cross-entropy);
+//! synthetic tasks for the labs in [`data`].
 //!
 //! ## Shape legend
 //! Every line that changes a shape carries a trailing comment in this notation:

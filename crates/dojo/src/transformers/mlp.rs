@@ -92,6 +92,25 @@ mod tests {
     }
 
     #[test]
+    fn one_unit_mlps_hand_computed() {
+        // C = hidden = 1. GELU MLP: W₁ = 2, W₂ = 3 → 3·GELU(2·1) = 3·2·Φ(2) = 6·0.9772499 = 5.8634992.
+        // SwiGLU: W_gate = 1, W_up = 2, W_down = 3 → 3·SiLU(1)·2 = 6·0.7310586 = 4.3863515.
+        let dev = Device::Cpu;
+        let x = Tensor::new(&[[[1f32]]], &dev).unwrap();
+        let one = |v: f32| Tensor::new(&[[v]], &dev).unwrap();
+        let (p1, p2) = (Params::new(0), Params::new(0));
+        let gelu = Mlp::new(MlpKind::Gelu, 1, 1, false, p1.var_builder(&dev)).unwrap();
+        p1.set("fc.weight", &one(2.0)).unwrap();
+        p1.set("proj.weight", &one(3.0)).unwrap();
+        let swiglu = Mlp::new(MlpKind::Swiglu, 1, 1, false, p2.var_builder(&dev)).unwrap();
+        p2.set("gate_proj.weight", &one(1.0)).unwrap();
+        p2.set("up_proj.weight", &one(2.0)).unwrap();
+        p2.set("down_proj.weight", &one(3.0)).unwrap();
+        assert_close(&gelu.forward(&x).unwrap(), &Tensor::new(&[[[5.863_499f32]]], &dev).unwrap(), Tolerance::F32);
+        assert_close(&swiglu.forward(&x).unwrap(), &Tensor::new(&[[[4.386_351_5f32]]], &dev).unwrap(), Tolerance::F32);
+    }
+
+    #[test]
     fn swiglu_with_equal_hidden_budget_has_the_same_parameter_count() {
         // C = 96: GELU 4C = 384 hidden has 2·96·384 weights; SwiGLU 8C/3 = 256 has 3·96·256.
         let (p1, p2) = (Params::new(0), Params::new(0));

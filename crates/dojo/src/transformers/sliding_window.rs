@@ -8,8 +8,8 @@
 //! Left out on purpose: the bidirectional (encoder) form, where the window is symmetric and
 //! global tokens also attend to everything; dilation.
 //!
-//! Rule (causal): query i may see key j when  i − w < j ≤ i  (the window)  or  j < g ≤ … ≤ i
-//! (a global token). Stacking L layers widens the receptive field to L·w.
+//! Rule (causal): query i may see key j ≤ i when  i − w < j  (the window)  or  j < g  (a global
+//! token). Stacking L layers widens the receptive field to about L·w.
 
 use super::attention::{scaled_dot_product_attention, AttentionKernel};
 use crate::{Error, Result};
