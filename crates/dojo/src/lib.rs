@@ -10,7 +10,7 @@
 //! | 3 | `alignment` (planned) | RLHF and alignment |
 //! | 4 | `multimodal` (planned) | Multimodal models |
 //! | 5 | `efficiency` (planned) | Efficient training and inference |
-//! | 6 | `evaluation` (planned) | Evaluation metrics and benchmarks |
+//! | 6 | [`evaluation`] (started) | Evaluation metrics and benchmarks |
 //! | 7 | `grounding` (planned) | Hallucination and bias mitigation |
 //! | 8 | `agents` (planned) | Agentic LLMs and tool use |
 //! | 9 | `decoding` (planned) | Prompting and decoding |
@@ -48,6 +48,7 @@
 pub mod curriculum;
 pub mod data;
 mod error;
+pub mod evaluation;
 pub mod nn;
 pub mod transformers;
 
