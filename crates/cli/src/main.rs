@@ -2,6 +2,7 @@
 // A binary's job is to print; the workspace lints forbid it only in the libraries.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod eval;
 mod home;
 mod lab;
 mod topics;
@@ -37,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: lab::LabCommand,
     },
+    /// Score files with a metric (BLEU so far), identical to the reference tools.
+    Eval {
+        #[command(subcommand)]
+        command: eval::EvalCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -55,5 +61,6 @@ fn run() -> anyhow::Result<ExitCode> {
         None => topics::map(),
         Some(Command::Topics { json }) => topics::list(json),
         Some(Command::Lab { command }) => lab::run(command, &ALLOC),
+        Some(Command::Eval { command }) => eval::run(command),
     }
 }

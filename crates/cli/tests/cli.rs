@@ -157,3 +157,50 @@ fn config_file_and_overrides_reach_the_recorded_config() {
     assert_eq!(config["seed"].as_integer(), Some(11));
     assert_eq!(config["head_dim"].as_integer(), Some(64), "omitted keys keep the tiny preset");
 }
+
+/// The first two-reference corpus case of the sacreBLEU fixture, written to files and scored by
+/// the CLI, must give sacreBLEU's numbers.
+#[test]
+fn eval_bleu_reproduces_sacrebleu_from_files() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../dojo/fixtures/evaluation/bleu.json");
+    let cases: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    let case = cases.iter().find(|c| c["name"] == "corpus 2 refs exp-13a-cased").expect("fixture case");
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, lines: &serde_json::Value| {
+        let text: Vec<&str> = lines.as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        std::fs::write(dir.path().join(name), text.join("\n") + "\n").unwrap();
+    };
+    write("hyp.txt", &case["hyps"]);
+    write("r1.txt", &case["refs"][0]);
+    write("r2.txt", &case["refs"][1]);
+    let out = dojo(&dir)
+        .args(["eval", "bleu", "--hyp", "hyp.txt", "--ref", "r1.txt", "--ref", "r2.txt", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    let (got, want) = (v["score"].as_f64().unwrap(), case["score"].as_f64().unwrap());
+    assert!((got - want).abs() < 1e-9, "cli {got} vs sacrebleu {want}");
+    assert_eq!(v["sys_len"], case["sys_len"]);
+    assert_eq!(v["ref_len"], case["ref_len"]);
+}
+
+#[test]
+fn eval_bleu_rejects_mismatched_line_counts_and_bad_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("h.txt"), "a b\nc d\n").unwrap();
+    std::fs::write(dir.path().join("r.txt"), "a b\n").unwrap();
+    std::fs::write(dir.path().join("bad.txt"), b"\xff\xfe\n").unwrap();
+    dojo(&dir)
+        .args(["eval", "bleu", "--hyp", "h.txt", "--ref", "r.txt"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("r.txt has 1 lines but h.txt has 2"));
+    dojo(&dir)
+        .args(["eval", "bleu", "--hyp", "bad.txt", "--ref", "r.txt"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bad.txt is not valid UTF-8"));
+}
