@@ -1,17 +1,24 @@
-"""Reference BLEU values for crates/dojo/src/evaluation/bleu.rs, from sacreBLEU.
+"""Reference BLEU and ROUGE values for crates/dojo/src/evaluation/, from sacreBLEU and
+Google's rouge-score.
 
 Writes crates/dojo/fixtures/evaluation/bleu.json: a list of cases, each with the hypotheses,
 the reference streams (refs[k][i] = stream k's reference for hypothesis i), the options, and
 sacreBLEU's score, precisions, brevity penalty and lengths. Sentence cases use
 `sentence_score` with effective order, as `sacrebleu.sentence_bleu` does.
 
-Versions: python 3.11, sacrebleu 2.6.0. No randomness. Run from the repository root:
+Also writes crates/dojo/fixtures/evaluation/rouge.json: for each (target, prediction) pair,
+rouge-score's (precision, recall, fmeasure) for rouge1, rouge2, rougeL and rougeLsum, without
+the stemmer.
+
+Versions: python 3.11, sacrebleu 2.6.0, rouge-score 0.1.2. No randomness. Run from the
+repository root:
     python refs/evaluation.py
 """
 
 import json
 import os
 
+from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU
 
 OUT = os.path.join("crates", "dojo", "fixtures", "evaluation", "bleu.json")
@@ -107,6 +114,44 @@ def main():
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(cases, f, ensure_ascii=False, indent=1)
     print(f"{len(cases)} cases -> {OUT}")
+    rouge_cases()
+
+
+ROUGE_PAIRS = [
+    ("The cat sat on the mat.", "the cat, on the mat today"),
+    ("A quick brown fox jumps over the lazy dog", "The quick brown dog jumps on the log."),
+    ("", "something"),
+    ("something", ""),
+    ("Café, naïve 3.5-kg BOX!", "cafe naive 3 5 kg box"),
+    ("the the the the", "the the"),
+    ("police killed the gunman", "the gunman killed police"),
+    ("First sentence here.\nSecond sentence follows.\nThird one.", "Second sentence here.\nFirst one follows."),
+    ("a b c d e\nf g h", "a c e\ng h\nb d"),
+    ("one two three\n\nfour five", "five four\nthree two one"),
+    ("Numbers 1,234 and 56.7% rose 3x", "numbers rose 1 234 and 56 7 3x"),
+    ("ÜBER alles — prices fell 10%", "uber prices fell 10 percent"),
+    ("w1 w2 w3 w4 w5 w6 w7 w8 w9 w10", "w10 w9 w8 w7 w6 w5 w4 w3 w2 w1"),
+    ("x y x y x y", "y x y x"),
+    ("the cat\nthe cat\nthe cat", "the cat the cat"),
+    ("A B\nA B\nC", "A\nB A\nB C"),
+]
+
+
+def rouge_cases():
+    types = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+    scorer = rouge_scorer.RougeScorer(types, use_stemmer=False)
+    long_t = " ".join(f"w{i % 37}" for i in range(300))
+    long_p = " ".join(f"w{(i * 7) % 41}" for i in range(280))
+    pairs = ROUGE_PAIRS + [(long_t, long_p), (long_t.replace(" w5 ", "\n"), long_p.replace(" w3 ", "\n"))]
+    out = []
+    for t, p in pairs:
+        s = scorer.score(t, p)
+        out.append({"target": t, "prediction": p,
+                    "scores": {k: [s[k].precision, s[k].recall, s[k].fmeasure] for k in types}})
+    path = os.path.join(os.path.dirname(OUT), "rouge.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False, indent=1)
+    print(f"{len(out)} cases -> {path}")
 
 
 if __name__ == "__main__":
