@@ -10,13 +10,20 @@ Also writes crates/dojo/fixtures/evaluation/rouge.json: for each (target, predic
 rouge-score's (precision, recall, fmeasure) for rouge1, rouge2, rougeL and rougeLsum, without
 the stemmer.
 
+And crates/dojo/fixtures/evaluation/squad.json: the SQuAD v1.1 official script's normalisation,
+exact match and F1 (its functions, transcribed below: the script is not a package) on answers
+with punctuation, articles, unicode and whitespace.
+
 Versions: python 3.11, sacrebleu 2.6.0, rouge-score 0.1.2. No randomness. Run from the
 repository root:
     python refs/evaluation.py
 """
 
+import collections
 import json
 import os
+import re
+import string
 
 from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU
@@ -115,6 +122,62 @@ def main():
         json.dump(cases, f, ensure_ascii=False, indent=1)
     print(f"{len(cases)} cases -> {OUT}")
     rouge_cases()
+    squad_cases()
+
+
+def squad_normalize(s):
+    """SQuAD v1.1 evaluate-v1.1.py: normalize_answer."""
+    def remove_articles(text):
+        return re.sub(r"\b(a|an|the)\b", " ", text)
+
+    def white_space_fix(text):
+        return " ".join(text.split())
+
+    def remove_punc(text):
+        exclude = set(string.punctuation)
+        return "".join(ch for ch in text if ch not in exclude)
+
+    return white_space_fix(remove_articles(remove_punc(s.lower())))
+
+
+def squad_f1(prediction, ground_truth):
+    p, g = squad_normalize(prediction).split(), squad_normalize(ground_truth).split()
+    common = collections.Counter(p) & collections.Counter(g)
+    num_same = sum(common.values())
+    if num_same == 0:
+        return 0
+    precision, recall = num_same / len(p), num_same / len(g)
+    return (2 * precision * recall) / (precision + recall)
+
+
+def squad_cases():
+    items = [
+        ("Paris", ["paris", "Paris, France"]),
+        ("The Eiffel-Tower!", ["Eiffel Tower", "the eiffeltower"]),
+        ("an apple a day", ["apple day", "An apple"]),
+        ("theater and anthem", ["the theater", "anthem"]),
+        ("", ["something"]),
+        ("Denver Broncos", ["Denver Broncos", "The Denver Broncos"]),
+        ("the the the", ["the"]),
+        ("1,234.5 km/h", ["1234.5 kmh"]),
+        ("Ünïcödé café — naïve", ["unicode cafe naive", "ünïcödé café — naïve"]),
+        ("the—cat sat", ["cat sat"]),
+        ("  lots \t of\n whitespace  ", ["lots of whitespace"]),
+        ("A_the and_an", ["a the and an"]),
+        ("cat cat dog", ["cat dog dog"]),
+        ("Saint Bernadette Soubirous", ["Saint Bernadette Soubirous", "Bernadette"]),
+        ("in the late 1990s", ["late 1990s", "1990s"]),
+    ]
+    out = []
+    for pred, golds in items:
+        em = max(float(squad_normalize(pred) == squad_normalize(g)) for g in golds)
+        f1 = max(squad_f1(pred, g) for g in golds)
+        out.append({"prediction": pred, "golds": golds, "normalized": squad_normalize(pred),
+                    "em": 100.0 * em, "f1": 100.0 * f1})
+    path = os.path.join(os.path.dirname(OUT), "squad.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False, indent=1)
+    print(f"{len(out)} cases -> {path}")
 
 
 ROUGE_PAIRS = [

@@ -3,6 +3,8 @@
 use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
 use dojo::evaluation::bleu::{corpus_bleu, BleuConfig, BleuScore, Smooth};
+use dojo::evaluation::rouge::{rouge, RougeScore};
+use dojo::evaluation::squad::squad_scores;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -32,6 +34,31 @@ pub enum EvalCommand {
         #[arg(long)]
         sentence: bool,
         /// Print JSON: {"score", "precisions", "bp", "sys_len", "ref_len"} (a list with --sentence).
+        #[arg(long)]
+        json: bool,
+    },
+    /// ROUGE-1/2/L/Lsum, identical to Google's rouge-score (no stemmer): per-line scores,
+    /// averaged. A literal `\n` in a line separates sentences for ROUGE-Lsum.
+    Rouge {
+        /// Predictions, one per line.
+        #[arg(long, value_name = "FILE")]
+        hyp: PathBuf,
+        /// References, one per line.
+        #[arg(long = "ref", value_name = "FILE")]
+        reference: PathBuf,
+        /// Print JSON: {"rouge1": {"p", "r", "f"}, "rouge2": …, "rougeL": …, "rougeLsum": …}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// SQuAD exact match and token F1 with the official normalisation.
+    Squad {
+        /// Predicted answers, one per line.
+        #[arg(long, value_name = "FILE")]
+        hyp: PathBuf,
+        /// Gold answers, one per line; repeat for alternative answers (the best one counts).
+        #[arg(long = "ref", value_name = "FILE", required = true)]
+        refs: Vec<PathBuf>,
+        /// Print JSON: {"exact_match", "f1"}.
         #[arg(long)]
         json: bool,
     },
@@ -74,19 +101,7 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
                 smooth,
                 effective_order: sentence,
             };
-            let hyps = read_lines(&hyp)?;
-            let streams = refs.iter().map(|r| read_lines(r)).collect::<Result<Vec<_>>>()?;
-            for (path, s) in refs.iter().zip(&streams) {
-                if s.len() != hyps.len() {
-                    bail!(
-                        "{} has {} lines but {} has {}: every reference file needs one line per hypothesis",
-                        path.display(),
-                        s.len(),
-                        hyp.display(),
-                        hyps.len()
-                    );
-                }
-            }
+            let (hyps, streams) = read_aligned(&hyp, &refs)?;
             let refs_of = |range: std::ops::Range<usize>| -> Vec<Vec<&str>> {
                 streams.iter().map(|s| s[range.clone()].iter().map(String::as_str).collect()).collect()
             };
@@ -122,7 +137,67 @@ pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        EvalCommand::Rouge { hyp, reference, json } => {
+            let (hyps, refs) = read_aligned(&hyp, std::slice::from_ref(&reference))?;
+            let n = hyps.len().max(1) as f64;
+            let mut sums = [[0f64; 3]; 4]; // rouge1, rouge2, rougeL, rougeLsum × (p, r, f)
+            for (h, r) in hyps.iter().zip(&refs[0]) {
+                let s = rouge(&r.replace("\\n", "\n"), &h.replace("\\n", "\n"));
+                for (acc, x) in sums.iter_mut().zip([s.rouge1, s.rouge2, s.rouge_l, s.rouge_lsum]) {
+                    acc[0] += x.precision;
+                    acc[1] += x.recall;
+                    acc[2] += x.f;
+                }
+            }
+            let names = ["rouge1", "rouge2", "rougeL", "rougeLsum"];
+            let mean: Vec<RougeScore> =
+                sums.iter().map(|a| RougeScore { precision: a[0] / n, recall: a[1] / n, f: a[2] / n }).collect();
+            if json {
+                let obj: serde_json::Map<String, serde_json::Value> = names
+                    .iter()
+                    .zip(&mean)
+                    .map(|(k, s)| (k.to_string(), serde_json::json!({ "p": s.precision, "r": s.recall, "f": s.f })))
+                    .collect();
+                println!("{}", serde_json::Value::Object(obj));
+            } else {
+                for (k, s) in names.iter().zip(&mean) {
+                    println!("{k:<10} P {:.4}  R {:.4}  F {:.4}", s.precision, s.recall, s.f);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        EvalCommand::Squad { hyp, refs, json } => {
+            let (hyps, streams) = read_aligned(&hyp, &refs)?;
+            let preds: Vec<&str> = hyps.iter().map(String::as_str).collect();
+            let golds: Vec<Vec<&str>> =
+                (0..hyps.len()).map(|i| streams.iter().map(|s| s[i].as_str()).collect()).collect();
+            let (em, f1) = squad_scores(&preds, &golds).expect("aligned and non-empty");
+            if json {
+                println!("{}", serde_json::json!({ "exact_match": em, "f1": f1 }));
+            } else {
+                println!("exact match {em:.2}  F1 {f1:.2}  ({} questions)", hyps.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The hypothesis lines and each reference file's lines, which must be as many.
+fn read_aligned(hyp: &Path, refs: &[PathBuf]) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let hyps = read_lines(hyp)?;
+    let streams = refs.iter().map(|r| read_lines(r)).collect::<Result<Vec<_>>>()?;
+    for (path, s) in refs.iter().zip(&streams) {
+        if s.len() != hyps.len() {
+            bail!(
+                "{} has {} lines but {} has {}: every reference file needs one line per hypothesis",
+                path.display(),
+                s.len(),
+                hyp.display(),
+                hyps.len()
+            );
+        }
+    }
+    Ok((hyps, streams))
 }
 
 /// The lines of a UTF-8 file (a final newline does not make an extra empty line).

@@ -38,7 +38,7 @@ enum Command {
         #[command(subcommand)]
         command: lab::LabCommand,
     },
-    /// Score files with a metric (BLEU so far), identical to the reference tools.
+    /// Score files with a metric (BLEU, ROUGE, SQuAD), identical to the reference tools.
     Eval {
         #[command(subcommand)]
         command: eval::EvalCommand,

@@ -204,3 +204,50 @@ fn eval_bleu_rejects_mismatched_line_counts_and_bad_utf8() {
         .failure()
         .stderr(predicate::str::contains("bad.txt is not valid UTF-8"));
 }
+
+/// rouge-score's per-pair values (fixture), averaged, must come out of `dojo eval rouge`.
+#[test]
+fn eval_rouge_averages_rouge_score_values() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../dojo/fixtures/evaluation/rouge.json");
+    let cases: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    let one_line: Vec<&serde_json::Value> = cases
+        .iter()
+        .filter(|c| !c["target"].as_str().unwrap().contains('\n') && !c["prediction"].as_str().unwrap().contains('\n'))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let col = |k: &str| one_line.iter().map(|c| c[k].as_str().unwrap()).collect::<Vec<_>>().join("\n") + "\n";
+    std::fs::write(dir.path().join("h.txt"), col("prediction")).unwrap();
+    std::fs::write(dir.path().join("r.txt"), col("target")).unwrap();
+    let v = json(
+        &dojo(&dir)
+            .args(["eval", "rouge", "--hyp", "h.txt", "--ref", "r.txt", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    for (k, i, field) in [("rouge1", 2, "f"), ("rouge2", 0, "p"), ("rougeL", 1, "r")] {
+        let want = one_line.iter().map(|c| c["scores"][k][i].as_f64().unwrap()).sum::<f64>() / one_line.len() as f64;
+        let got = v[k][field].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-12, "{k}.{field}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn eval_squad_uses_the_best_gold_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.txt"), "The Eiffel Tower\nblue\n").unwrap();
+    std::fs::write(dir.path().join("g1.txt"), "Eiffel tower.\nred\n").unwrap();
+    std::fs::write(dir.path().join("g2.txt"), "tower\ndark blue\n").unwrap();
+    let v = json(
+        &dojo(&dir)
+            .args(["eval", "squad", "--hyp", "p.txt", "--ref", "g1.txt", "--ref", "g2.txt", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    // Q1: exact after normalisation (EM 1, F1 1). Q2: vs "dark blue": P 1, R 1/2, F1 2/3; EM 0.
+    assert_eq!(v["exact_match"], 50.0);
+    assert!((v["f1"].as_f64().unwrap() - 100.0 * (1.0 + 2.0 / 3.0) / 2.0).abs() < 1e-9);
+}

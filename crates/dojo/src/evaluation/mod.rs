@@ -7,9 +7,17 @@
 //! - [`bleu`]: corpus and sentence BLEU with sacreBLEU's smoothing methods.
 //! - [`rouge`]: ROUGE-1, ROUGE-2, ROUGE-L and ROUGE-Lsum as the `rouge-score` package computes
 //!   them (no stemmer yet).
+//! - [`squad`]: exact match and token F1 with the official SQuAD answer normalisation.
 
 pub mod bleu;
 pub mod rouge;
+pub mod squad;
 mod tokenize_13a;
 
 pub use tokenize_13a::tokenize_13a;
+
+/// Python's `str.isspace`, which `str.split()` uses: Unicode whitespace plus the ASCII
+/// separators U+001C–U+001F (Rust's `char::is_whitespace` lacks those four).
+pub(crate) fn python_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}

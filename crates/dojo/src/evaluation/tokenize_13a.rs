@@ -42,7 +42,7 @@ pub fn tokenize_13a(line: &str) -> String {
     let out = scan(&out, |a, b| digit(a) && b == '-', |a, b| vec![a, ' ', b, ' ']);
     // 5) single spaces, trimmed (Python's str.split() whitespace)
     let joined: String = out.into_iter().collect();
-    joined.split(python_space).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    joined.split(super::python_space).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// One pass of a two-character regex substitution: where `hit(a, b)` holds, emit `rep(a, b)`
@@ -60,11 +60,6 @@ fn scan(s: &[char], hit: impl Fn(char, char) -> bool, rep: impl Fn(char, char) -
         }
     }
     out
-}
-
-/// Python's `str.isspace`: Unicode whitespace plus the ASCII separators U+001C–U+001F.
-fn python_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 #[cfg(test)]
