@@ -14,7 +14,10 @@ And crates/dojo/fixtures/evaluation/squad.json: the SQuAD v1.1 official script's
 exact match and F1 (its functions, transcribed below: the script is not a package) on answers
 with punctuation, articles, unicode and whitespace.
 
-Versions: python 3.11, sacrebleu 2.6.0, rouge-score 0.1.2. No randomness. Run from the
+And crates/dojo/fixtures/evaluation/classification.json: scikit-learn's accuracy and
+precision/recall/F1 (per class, macro, micro; zero_division=0) on random label sets (seed 7).
+
+Versions: python 3.11, sacrebleu 2.6.0, rouge-score 0.1.2, scikit-learn 1.9.1, numpy 2.4.6. No randomness. Run from the
 repository root:
     python refs/evaluation.py
 """
@@ -123,6 +126,31 @@ def main():
     print(f"{len(cases)} cases -> {OUT}")
     rouge_cases()
     squad_cases()
+    classification_cases()
+
+
+def classification_cases():
+    import numpy as np
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+    rng = np.random.default_rng(7)
+    out = []
+    for classes, n, skill in [(2, 50, 0.7), (3, 40, 0.5), (5, 200, 0.3), (4, 10, 0.0), (6, 30, 0.9)]:
+        gold = rng.integers(0, classes, n)
+        pred = np.where(rng.random(n) < skill, gold, rng.integers(0, classes, n))
+        labels = list(range(classes))
+        macro = precision_recall_fscore_support(gold, pred, labels=labels, average="macro", zero_division=0)
+        micro = precision_recall_fscore_support(gold, pred, labels=labels, average="micro", zero_division=0)
+        out.append({
+            "gold": gold.tolist(), "pred": pred.tolist(), "classes": classes,
+            "accuracy": accuracy_score(gold, pred),
+            "macro_prf": [float(x) for x in macro[:3]], "micro_prf": [float(x) for x in micro[:3]],
+            "per_class_f1": [float(x) for x in f1_score(gold, pred, labels=labels, average=None, zero_division=0)],
+        })
+    path = os.path.join(os.path.dirname(OUT), "classification.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=1)
+    print(f"{len(out)} cases -> {path}")
 
 
 def squad_normalize(s):

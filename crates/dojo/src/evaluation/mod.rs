@@ -8,8 +8,10 @@
 //! - [`rouge`]: ROUGE-1, ROUGE-2, ROUGE-L and ROUGE-Lsum as the `rouge-score` package computes
 //!   them (no stemmer yet).
 //! - [`squad`]: exact match and token F1 with the official SQuAD answer normalisation.
+//! - [`classification`]: accuracy, macro/micro precision, recall and F1, and calibration (ECE).
 
 pub mod bleu;
+pub mod classification;
 pub mod rouge;
 pub mod squad;
 mod tokenize_13a;
