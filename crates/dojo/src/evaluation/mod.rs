@@ -9,9 +9,11 @@
 //!   them (no stemmer yet).
 //! - [`squad`]: exact match and token F1 with the official SQuAD answer normalisation.
 //! - [`classification`]: accuracy, macro/micro precision, recall and F1, and calibration (ECE).
+//! - [`perplexity`]: perplexity, the sliding-window method, bits per byte.
 
 pub mod bleu;
 pub mod classification;
+pub mod perplexity;
 pub mod rouge;
 pub mod squad;
 mod tokenize_13a;
