@@ -17,6 +17,8 @@ with punctuation, articles, unicode and whitespace.
 And crates/dojo/fixtures/evaluation/classification.json: scikit-learn's accuracy and
 precision/recall/F1 (per class, macro, micro; zero_division=0) on random label sets (seed 7).
 
+And crates/dojo/fixtures/evaluation/chrf.json: sacreBLEU's chrF and chrF++ on the BLEU corpus.
+
 Versions: python 3.11, sacrebleu 2.6.0, rouge-score 0.1.2, scikit-learn 1.9.1, numpy 2.4.6. No randomness. Run from the
 repository root:
     python refs/evaluation.py
@@ -29,7 +31,7 @@ import re
 import string
 
 from rouge_score import rouge_scorer
-from sacrebleu.metrics import BLEU
+from sacrebleu.metrics import BLEU, CHRF
 
 OUT = os.path.join("crates", "dojo", "fixtures", "evaluation", "bleu.json")
 
@@ -127,6 +129,26 @@ def main():
     rouge_cases()
     squad_cases()
     classification_cases()
+    chrf_cases()
+
+
+def chrf_cases():
+    out = []
+    for word_order in (0, 2):
+        for lower in (False, True):
+            for name, refs in (("2 refs", CORPUS_REFS), ("1 ref", CORPUS_REFS[:1])):
+                m = CHRF(word_order=word_order, lowercase=lower)
+                out.append({"name": f"corpus {name} word_order {word_order} lc {lower}", "hyps": CORPUS_HYPS,
+                            "refs": refs, "word_order": word_order, "lowercase": lower,
+                            "score": m.corpus_score(CORPUS_HYPS, refs).score})
+        for i, (h, rs) in enumerate(SENTENCES):
+            m = CHRF(word_order=word_order)
+            out.append({"name": f"sentence {i} word_order {word_order}", "hyps": [h], "refs": [[r] for r in rs],
+                        "word_order": word_order, "lowercase": False, "score": m.sentence_score(h, rs).score})
+    path = os.path.join(os.path.dirname(OUT), "chrf.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False, indent=1)
+    print(f"{len(out)} cases -> {path}")
 
 
 def classification_cases():

@@ -5,6 +5,7 @@
 //!
 //! - [`tokenize_13a`]: the mteval-v13a tokenization sacreBLEU applies by default.
 //! - [`bleu`]: corpus and sentence BLEU with sacreBLEU's smoothing methods.
+//! - [`chrf`]: chrF and chrF++ as sacreBLEU computes them.
 //! - [`rouge`]: ROUGE-1, ROUGE-2, ROUGE-L and ROUGE-Lsum as the `rouge-score` package computes
 //!   them (no stemmer yet).
 //! - [`squad`]: exact match and token F1 with the official SQuAD answer normalisation.
@@ -12,6 +13,7 @@
 //! - [`perplexity`]: perplexity, the sliding-window method, bits per byte.
 
 pub mod bleu;
+pub mod chrf;
 pub mod classification;
 pub mod perplexity;
 pub mod rouge;
