@@ -14,7 +14,7 @@ use super::block::{Block, BlockConfig, NormKind};
 use super::mlp::MlpKind;
 use super::positions::LearnedPositions;
 use crate::nn::{expect_shape, Dim, LayerNorm};
-use crate::{Error, Result};
+use crate::Result;
 use candle_core::{Module, Tensor};
 use candle_nn::{Embedding, Linear, VarBuilder};
 
@@ -53,9 +53,7 @@ pub struct Bert {
 impl Bert {
     /// Creates the model under `vb`.
     pub fn new(cfg: BertConfig, vb: VarBuilder) -> Result<Self> {
-        if cfg.heads == 0 || cfg.width % cfg.heads != 0 {
-            return Err(Error::Config(format!("width {} must be a multiple of heads {}", cfg.width, cfg.heads)));
-        }
+        super::mha::check_heads(cfg.width, cfg.heads)?;
         let block = BlockConfig {
             width: cfg.width,
             heads: cfg.heads,

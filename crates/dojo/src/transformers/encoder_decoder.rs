@@ -48,10 +48,11 @@ pub struct EncoderDecoder {
 impl EncoderDecoder {
     /// Creates the model under `vb`.
     pub fn new(cfg: EncoderDecoderConfig, vb: VarBuilder) -> Result<Self> {
-        if cfg.heads == 0 || cfg.width % cfg.heads != 0 || cfg.width % 2 != 0 {
+        super::mha::check_heads(cfg.width, cfg.heads)?;
+        if cfg.width % 2 != 0 {
             return Err(Error::Config(format!(
-                "width {} must be even and a multiple of heads {}",
-                cfg.width, cfg.heads
+                "width {} must be even (sinusoidal positions pair channels)",
+                cfg.width
             )));
         }
         let block = |cross: bool| BlockConfig {

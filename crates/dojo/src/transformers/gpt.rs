@@ -106,9 +106,7 @@ pub struct Gpt {
 impl Gpt {
     /// Creates the model under `vb`.
     pub fn new(cfg: GptConfig, vb: VarBuilder) -> Result<Self> {
-        if cfg.heads == 0 || cfg.width % cfg.heads != 0 {
-            return Err(Error::Config(format!("width {} must be a multiple of heads {}", cfg.width, cfg.heads)));
-        }
+        super::mha::check_heads(cfg.width, cfg.heads)?;
         let wte_w =
             vb.get_with_hints((cfg.vocab, cfg.width), "wte.weight", candle_nn::Init::Randn { mean: 0.0, stdev: 0.02 })?;
         let wpe = match cfg.positions {

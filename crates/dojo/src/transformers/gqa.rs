@@ -11,7 +11,7 @@
 
 use super::attention::scaled_dot_product_attention;
 use super::kv_cache::KvCache;
-use super::mha::linear;
+use super::mha::{check_heads, linear};
 use super::rope::Rope;
 use crate::nn::{expect_shape, Dim};
 use crate::{Error, Result};
@@ -38,9 +38,7 @@ impl GqaConfig {
     }
 
     fn check(&self) -> Result<()> {
-        if self.heads == 0 || self.width % self.heads != 0 {
-            return Err(Error::Config(format!("width {} must be a multiple of heads {}", self.width, self.heads)));
-        }
+        check_heads(self.width, self.heads)?;
         if self.kv_heads == 0 || self.heads % self.kv_heads != 0 {
             return Err(Error::Config(format!(
                 "heads {} must be a multiple of kv_heads {}",

@@ -32,11 +32,16 @@ impl MhaConfig {
     }
 
     fn check(&self) -> Result<()> {
-        if self.heads == 0 || self.width % self.heads != 0 {
-            return Err(Error::Config(format!("width {} must be a multiple of heads {}", self.width, self.heads)));
-        }
-        Ok(())
+        check_heads(self.width, self.heads)
     }
+}
+
+/// The one rule every attention layer and model shares: C splits into H heads of D = C / H.
+pub(crate) fn check_heads(width: usize, heads: usize) -> Result<()> {
+    if heads == 0 || width % heads != 0 {
+        return Err(Error::Config(format!("width {width} must be a multiple of heads {heads}")));
+    }
+    Ok(())
 }
 
 /// MultiHead(X) = Concat(head₁, …, head_H) W_O,  headᵢ = Attention(X W_Qⁱ, X W_Kⁱ, X W_Vⁱ)
