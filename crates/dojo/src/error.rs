@@ -19,6 +19,9 @@ pub enum Error {
     /// A configuration value is out of range.
     #[error("invalid config: {0}")]
     Config(String),
+    /// A model or tokenizer file is unreadable, truncated, or of a kind we do not support.
+    #[error("{0}")]
+    Model(String),
 }
 
 /// `Result` with the library's [`Error`].

@@ -13,7 +13,7 @@
 //! | 6 | [`evaluation`] (started) | Evaluation metrics and benchmarks |
 //! | 7 | `grounding` (planned) | Hallucination and bias mitigation |
 //! | 8 | `agents` (planned) | Agentic LLMs and tool use |
-//! | 9 | `decoding` (planned) | Prompting and decoding |
+//! | 9 | [`decoding`] (started) | Prompting and decoding |
 //! | 10 | `beyond` (planned) | Architectures beyond Transformers |
 //! | 11 | `privacy` (planned) | Security and privacy |
 //! | 12 | `generalization` (planned) | Grokking and generalization |
@@ -47,9 +47,12 @@
 
 pub mod curriculum;
 pub mod data;
+pub mod decoding;
 mod error;
 pub mod evaluation;
+pub mod models;
 pub mod nn;
+pub mod tokenizer;
 pub mod transformers;
 
 pub use error::{Error, Result};

@@ -27,6 +27,28 @@ pub fn bits_per_byte(logprobs: &[f64], bytes: usize) -> f64 {
     -logprobs.iter().sum::<f64>() / std::f64::consts::LN_2 / bytes.max(1) as f64
 }
 
+/// Teacher forcing: from a model's logits (T, V) over `tokens` (T of them), the
+/// log-probability `log softmax(logits[t])[tokens[t + 1]]` of every token after the first, in f64.
+pub fn next_token_logprobs(logits: &candle_core::Tensor, tokens: &[u32]) -> crate::Result<Vec<f64>> {
+    let rows = logits.to_dtype(candle_core::DType::F64)?.to_vec2::<f64>()?;
+    if rows.len() != tokens.len() {
+        return Err(crate::Error::Shape {
+            op: "next_token_logprobs logits".into(),
+            expected: format!("(T, V) with T = {}", tokens.len()),
+            got: format!("{:?}", logits.dims()),
+        });
+    }
+    Ok(rows
+        .iter()
+        .zip(&tokens[1..])
+        .map(|(z, &next)| {
+            let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let log_sum = m + z.iter().map(|x| (x - m).exp()).sum::<f64>().ln();
+            z[next as usize] - log_sum
+        })
+        .collect())
+}
+
 /// Log-probabilities of tokens 1 … N−1 of `tokens`, each conditioned on at most `window − 1`
 /// earlier tokens, computed window by window with `stride`.
 ///
@@ -47,8 +69,8 @@ pub fn sliding_window_logprobs(
     let mut start = 0;
     while scored < tokens.len() {
         let end = (start + window).min(tokens.len());
-        let lp = score(&tokens[start..end]); // predictions for tokens start+1 … end−1
-                                             // keep only the predictions of tokens not yet scored
+        // Predictions for tokens start+1 … end−1; keep those of tokens not yet scored.
+        let lp = score(&tokens[start..end]);
         out.extend_from_slice(&lp[scored - start - 1..]);
         scored = end;
         start += stride; // stride < window, so the next window still ends past `scored`
