@@ -3,7 +3,10 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use dojo::decoding::{generate, GenerateConfig, Generation, SamplerConfig};
+use dojo::decoding::{
+    beam_search, constrained_generate, generate, speculative_generate, BeamConfig, Constraint, GenerateConfig,
+    Generation, SamplerConfig, SpeculativeConfig, SpeculativeStats,
+};
 use dojo::models::gguf::Gguf;
 use dojo::models::llama::{Backend, Llama, Logits};
 use dojo::tokenizer::{chat::END_OF_TURN, chatml, Message, Role, TokenId, Tokenizer};
@@ -45,6 +48,11 @@ pub enum Strategy {
     Greedy,
     /// Draw from the (filtered, tempered) distribution.
     Sample,
+    /// Beam search (--beams, --length-penalty); prints the best beams.
+    Beam,
+    /// Speculative decoding with the model's first layers as the draft (--draft-layers,
+    /// --lookahead); same output distribution as --strategy sample/greedy.
+    Speculative,
 }
 
 /// Sampling and stopping flags shared by `generate` and `chat`.
@@ -68,9 +76,30 @@ pub struct DecodeArgs {
     /// Locally typical sampling mass.
     #[arg(long)]
     pub typical: Option<f32>,
+    /// Entropy-based dynamic temperature θ (0 = off): τ · 0.8^(θ/H).
+    #[arg(long, default_value_t = 0.0)]
+    pub edt: f32,
     /// CTRL repetition penalty (> 1 discourages repeats).
     #[arg(long, default_value_t = 1.0)]
     pub repetition_penalty: f32,
+    /// Beam width (--strategy beam).
+    #[arg(long, default_value_t = 4)]
+    pub beams: usize,
+    /// Length penalty α (--strategy beam): score = Σ log p / length^α.
+    #[arg(long, default_value_t = 1.0)]
+    pub length_penalty: f32,
+    /// The draft runs the model's first N layers (--strategy speculative).
+    #[arg(long, default_value_t = 24)]
+    pub draft_layers: usize,
+    /// Tokens drafted per round (--strategy speculative).
+    #[arg(long, default_value_t = 4)]
+    pub lookahead: usize,
+    /// Constrain the output to one of these strings (repeatable).
+    #[arg(long)]
+    pub choice: Vec<String>,
+    /// Constrain the output to match this regular expression.
+    #[arg(long)]
+    pub regex: Option<String>,
     /// Most tokens to generate.
     #[arg(long, default_value_t = 256)]
     pub max_tokens: usize,
@@ -89,7 +118,13 @@ impl DecodeArgs {
             || self.top_p.is_some()
             || self.min_p.is_some()
             || self.typical.is_some();
-        let strategy = self.strategy.unwrap_or(if any_sampling { Strategy::Sample } else { Strategy::Greedy });
+        // Beam and speculative decoding take the sampler of the other flags too.
+        let strategy = match self.strategy {
+            Some(Strategy::Greedy) => Strategy::Greedy,
+            Some(Strategy::Sample) => Strategy::Sample,
+            _ if any_sampling => Strategy::Sample,
+            _ => Strategy::Greedy,
+        };
         let check = |name: &str, v: Option<f32>, lo: f32, hi: f32| -> Result<()> {
             match v {
                 Some(x) if !(lo..=hi).contains(&x) => bail!("--{name} must be in [{lo}, {hi}], got {x}"),
@@ -103,10 +138,17 @@ impl DecodeArgs {
         if self.repetition_penalty <= 0.0 {
             bail!("--repetition-penalty must be positive, got {}", self.repetition_penalty);
         }
-        let base = SamplerConfig { repetition_penalty: self.repetition_penalty, ..SamplerConfig::default() };
+        if self.edt < 0.0 {
+            bail!("--edt must be ≥ 0, got {}", self.edt);
+        }
+        let base = SamplerConfig {
+            repetition_penalty: self.repetition_penalty,
+            edt_theta: self.edt,
+            ..SamplerConfig::default()
+        };
         let sampler = match strategy {
             Strategy::Greedy => SamplerConfig { temperature: 0.0, ..base },
-            Strategy::Sample => SamplerConfig {
+            Strategy::Sample | Strategy::Beam | Strategy::Speculative => SamplerConfig {
                 temperature: self.temperature.unwrap_or(1.0),
                 top_k: self.top_k.unwrap_or(0),
                 top_p: self.top_p.unwrap_or(1.0),
@@ -139,13 +181,40 @@ pub fn generate_cmd(prompt: &str, chat: bool, json: bool, decode: &DecodeArgs, m
     if ids.is_empty() {
         bail!("the prompt is empty");
     }
-    let g: Generation = if json {
-        generate(&model, &tok, &ids, &cfg, &mut |_| {})?
-    } else {
-        let g = generate(&model, &tok, &ids, &cfg, &mut stream)?;
-        println!();
-        g
+    if decode.strategy == Some(Strategy::Beam) {
+        return beam_cmd(&tok, &model, &ids, &cfg, decode, json);
+    }
+    let mut sink = |s: &str| {
+        if !json {
+            stream(s)
+        }
     };
+    let (g, stats): (Generation, Option<SpeculativeStats>) = if !decode.choice.is_empty() || decode.regex.is_some() {
+        let mut c = match &decode.regex {
+            Some(r) if decode.choice.is_empty() => Constraint::regex(r)?,
+            Some(_) => bail!("give --choice or --regex, not both"),
+            None => Constraint::choice(&decode.choice.iter().map(String::as_str).collect::<Vec<_>>())?,
+        };
+        let g = constrained_generate(&model, &tok, &ids, &cfg, &mut c)?;
+        sink(&g.text);
+        (g, None)
+    } else if decode.strategy == Some(Strategy::Speculative) {
+        if decode.draft_layers == 0 || decode.draft_layers >= model.config().layers {
+            bail!(
+                "--draft-layers must be in 1..{} (the model has {} layers)",
+                model.config().layers,
+                model.config().layers
+            );
+        }
+        let spec = SpeculativeConfig::first_layers(decode.draft_layers, decode.lookahead.max(1));
+        let (g, s) = speculative_generate(&model, &tok, &ids, &cfg, &spec, &mut sink)?;
+        (g, Some(s))
+    } else {
+        (generate(&model, &tok, &ids, &cfg, &mut sink)?, None)
+    };
+    if !json {
+        println!();
+    }
     if json {
         let out = serde_json::json!({
             "text": g.text,
@@ -154,6 +223,10 @@ pub fn generate_cmd(prompt: &str, chat: bool, json: bool, decode: &DecodeArgs, m
             "stop": format!("{:?}", g.stop),
             "prefill_tokens_per_s": g.prefill_tokens_per_s(),
             "decode_tokens_per_s": g.decode_tokens_per_s(),
+            "speculative": stats.map(|s| serde_json::json!({
+                "drafted": s.drafted, "accepted": s.accepted, "acceptance_rate": s.acceptance_rate(),
+                "target_passes": s.target_passes,
+            })),
         });
         println!("{}", serde_json::to_string(&out)?);
     } else {
@@ -165,6 +238,49 @@ pub fn generate_cmd(prompt: &str, chat: bool, json: bool, decode: &DecodeArgs, m
             g.decode_tokens_per_s(),
             g.stop
         );
+        if let Some(s) = stats {
+            eprintln!(
+                "[speculative: {} of {} drafted tokens accepted ({:.0}%), {} target passes]",
+                s.accepted,
+                s.drafted,
+                100.0 * s.acceptance_rate(),
+                s.target_passes
+            );
+        }
+    }
+    Ok(())
+}
+
+fn beam_cmd(
+    tok: &Tokenizer,
+    model: &Llama,
+    ids: &[TokenId],
+    cfg: &GenerateConfig,
+    d: &DecodeArgs,
+    json: bool,
+) -> Result<()> {
+    if d.beams == 0 {
+        bail!("--beams must be at least 1");
+    }
+    let bc = BeamConfig {
+        beams: d.beams,
+        length_penalty: d.length_penalty,
+        early_stopping: true,
+        max_tokens: cfg.max_tokens,
+        stop_tokens: cfg.stop_tokens.clone(),
+    };
+    let hyps = beam_search(model, ids, &bc)?;
+    if json {
+        let beams: Vec<_> = hyps
+            .iter()
+            .map(|h| serde_json::json!({"text": tok.decode(&h.tokens), "tokens": h.tokens, "logprob": h.logprob, "score": h.score}))
+            .collect();
+        let best = &hyps[0];
+        println!("{}", serde_json::json!({"text": tok.decode(&best.tokens), "tokens": best.tokens, "beams": beams}));
+    } else {
+        for (i, h) in hyps.iter().enumerate() {
+            println!("[beam {i}: score {:.3}, log p {:.2}] {}", h.score, h.logprob, tok.decode(&h.tokens));
+        }
     }
     Ok(())
 }

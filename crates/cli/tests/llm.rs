@@ -131,3 +131,31 @@ fn score_reports_perplexity_consistent_with_its_log_probs() {
     // A fluent sentence is far from uniform over 49 152 tokens.
     assert!(v["perplexity"].as_f64().unwrap() < 50.0, "{v}");
 }
+
+#[test]
+fn every_strategy_runs_from_the_command_line() {
+    let Some(_) = model() else { return };
+    let run = |extra: &[&str]| {
+        let mut args = vec!["generate", "--prompt", "The sky is", "--max-tokens", "6", "--json"];
+        args.extend_from_slice(extra);
+        json(&dojo().args(&args).assert().success().get_output().stdout)
+    };
+    let greedy = run(&[]);
+    let spec = run(&["--strategy", "speculative", "--draft-layers", "20", "--lookahead", "3"]);
+    assert_eq!(spec["tokens"], greedy["tokens"], "speculative greedy must equal greedy");
+    assert!(spec["speculative"]["drafted"].as_u64().unwrap() >= 3, "{spec}");
+    let beam = run(&["--strategy", "beam", "--beams", "3"]);
+    assert_eq!(beam["beams"].as_array().unwrap().len(), 3, "{beam}");
+    let choice = run(&["--chat", "--choice", "blue", "--choice", "green"]);
+    assert!(["blue", "green"].contains(&choice["text"].as_str().unwrap()), "{choice}");
+    let re = run(&["--regex", "[0-9]{3}"]);
+    assert!(
+        re["text"].as_str().unwrap().len() == 3 && re["text"].as_str().unwrap().bytes().all(|b| b.is_ascii_digit()),
+        "{re}"
+    );
+    dojo()
+        .args(["generate", "--prompt", "x", "--strategy", "speculative", "--draft-layers", "30"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--draft-layers must be in 1..30"));
+}

@@ -1,11 +1,13 @@
 //! SmolLM2-135M-Instruct on our tokenizer and model, against the fixtures `refs/llama.py`
 //! made with llama.cpp and with an exact f32 numpy forward.
 //!
-//! Needs the model (`dojo models pull smollm2`). Without it a test prints why and passes,
-//! except under CI (`CI` set), where a missing model is a failure: `.ci/run` pulls it.
+//! Needs the model (`dojo models pull smollm2`); see `common::model_path`.
 #![allow(clippy::print_stderr)]
 
+mod common;
+
 use candle_core::quantized::gguf_file::{self, Value};
+use common::model_path;
 use dojo::decoding::{generate, GenerateConfig};
 use dojo::evaluation::perplexity::next_token_logprobs;
 use dojo::models::gguf::Gguf;
@@ -14,18 +16,6 @@ use dojo::nn::Rng;
 use dojo::tokenizer::Tokenizer;
 use dojo::transformers::rope::RopeStyle;
 use serde_json::Value as Json;
-use std::path::PathBuf;
-
-fn model_path() -> Option<PathBuf> {
-    match dojo::models::resolve(&dojo::models::home().expect("home"), "smollm2") {
-        Ok(p) => Some(p),
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipped: {e}");
-            None
-        }
-        Err(e) => panic!("{e}"),
-    }
-}
 
 fn fixture(name: &str) -> Json {
     let p = format!("{}/fixtures/models/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -200,4 +190,19 @@ fn bad_inputs_are_clear_errors() {
     let long = vec![42u32; model.config().context + 1];
     let e = model.forward(&long, &mut model.new_cache(), Logits::Last).unwrap_err().to_string();
     assert!(e.contains("exceed the model's context of 8192"), "{e}");
+}
+
+#[test]
+fn logits_are_bit_identical_whether_tokens_come_in_a_batch_or_one_by_one() {
+    let Some(p) = model_path() else { return };
+    let g = Gguf::open(&p).unwrap();
+    let (tok, model) = (Tokenizer::from_gguf(&g).unwrap(), Llama::load(&g, Backend::Quantized).unwrap());
+    let ids = tok.encode("Batch invariance: the same token, the same logits.", false);
+    let batched: Vec<Vec<f32>> = model.forward(&ids, &mut model.new_cache(), Logits::All).unwrap().to_vec2().unwrap();
+    let mut cache = model.new_cache();
+    for (i, &id) in ids.iter().enumerate() {
+        let one =
+            model.forward(&[id], &mut cache, Logits::Last).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert!(one == batched[i], "position {i} differs");
+    }
 }

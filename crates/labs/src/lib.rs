@@ -16,11 +16,14 @@
 //! | [`architectures`](labs::architectures) | transformers | decoder-only vs encoder-only vs encoder–decoder |
 //! | [`transformer-xl`](labs::transformer_xl) | transformers | segment memory reaches into the previous segment |
 //! | [`multi-token-prediction`](labs::multi_token_prediction) | transformers | k-token heads, and the heads as a draft |
+//! | [`decoding-strategies`](labs::decoding_strategies) | decoding | diversity, repetition and likelihood of every sampler on SmolLM2 |
+//! | [`speculative-decoding`](labs::speculative_decoding) | decoding | acceptance and speed-up vs early-exit draft depth |
 
 pub mod config;
 mod context;
 mod lab;
 pub mod labs;
+mod llm;
 mod plot;
 mod report;
 mod runner;
@@ -40,6 +43,8 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::architectures::Architectures,
     &labs::transformer_xl::TransformerXlLab,
     &labs::multi_token_prediction::MultiTokenPrediction,
+    &labs::decoding_strategies::DecodingStrategies,
+    &labs::speculative_decoding::SpeculativeDecoding,
 ];
 
 /// The lab called `name`; the error lists the known ones.

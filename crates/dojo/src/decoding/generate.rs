@@ -65,7 +65,7 @@ pub struct Generation {
     pub prefill_secs: f64,
     /// Seconds spent after the prompt: the decode steps plus sampling.
     pub decode_secs: f64,
-    /// Single-token forward passes in `decode_secs`.
+    /// Forward passes in `decode_secs` (one per token, or one per round when speculative).
     pub decode_steps: usize,
 }
 
@@ -75,9 +75,9 @@ impl Generation {
         self.prompt_tokens as f64 / self.prefill_secs.max(1e-9)
     }
 
-    /// Generated tokens per second over the decode steps.
+    /// Generated tokens per second after the prompt (what a user sees streaming).
     pub fn decode_tokens_per_s(&self) -> f64 {
-        self.decode_steps as f64 / self.decode_secs.max(1e-9)
+        self.tokens.len() as f64 / self.decode_secs.max(1e-9)
     }
 }
 
@@ -89,6 +89,68 @@ fn held_back(text: &str, stops: &[String]) -> usize {
         .flat_map(|s| (1..s.len()).filter(|&n| s.is_char_boundary(n) && text.ends_with(&s[..n])))
         .max()
         .unwrap_or(0)
+}
+
+/// The output side of every decoding loop: collects tokens, applies the stopping criteria,
+/// and streams text as it becomes final. Shared by [`generate`] and speculative decoding.
+pub struct Stream<'a> {
+    tok: &'a Tokenizer,
+    cfg: &'a GenerateConfig,
+    on_text: &'a mut dyn FnMut(&str),
+    /// Generated tokens so far.
+    pub tokens: Vec<TokenId>,
+    text: String,
+    streamed: usize, // bytes of `text` already passed to on_text
+}
+
+impl<'a> Stream<'a> {
+    /// An empty output.
+    pub fn new(tok: &'a Tokenizer, cfg: &'a GenerateConfig, on_text: &'a mut dyn FnMut(&str)) -> Self {
+        Self { tok, cfg, on_text, tokens: Vec::new(), text: String::new(), streamed: 0 }
+    }
+
+    /// Adds one generated token; returns why generation must stop, if it must.
+    pub fn push(&mut self, next: TokenId) -> Option<StopReason> {
+        if self.tokens.len() >= self.cfg.max_tokens {
+            return Some(StopReason::MaxTokens);
+        }
+        if self.cfg.stop_tokens.contains(&next) {
+            return Some(StopReason::StopToken);
+        }
+        self.tokens.push(next);
+        // A token may end inside a multi-byte character: keep only the valid UTF-8 prefix.
+        let bytes = self.tok.decode_bytes(&self.tokens);
+        let valid = match std::str::from_utf8(&bytes) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).expect("valid prefix"),
+        };
+        self.text = valid.to_string();
+        let stops = &self.cfg.stop_strings;
+        if let Some(at) = stops.iter().filter_map(|s| self.text.find(s.as_str())).min() {
+            self.text.truncate(at);
+            self.flush();
+            return Some(StopReason::StopString);
+        }
+        let safe = self.text.len() - held_back(&self.text, stops);
+        if safe > self.streamed {
+            (self.on_text)(&self.text[self.streamed..safe]);
+            self.streamed = safe;
+        }
+        (self.tokens.len() >= self.cfg.max_tokens).then_some(StopReason::MaxTokens)
+    }
+
+    fn flush(&mut self) {
+        if self.text.len() > self.streamed {
+            (self.on_text)(&self.text[self.streamed..]);
+            self.streamed = self.text.len();
+        }
+    }
+
+    /// Streams what was held back and returns (tokens, text).
+    pub fn finish(mut self) -> (Vec<TokenId>, String) {
+        self.flush();
+        (self.tokens, self.text)
+    }
 }
 
 /// Generates from `prompt` (token ids), calling `on_text` with each newly complete piece of
@@ -108,53 +170,26 @@ pub fn generate(
     let prefill_secs = start.elapsed().as_secs_f64();
     let decode_start = Instant::now();
     let mut history: Vec<TokenId> = prompt.to_vec();
-    let mut out: Vec<TokenId> = Vec::new();
-    let mut streamed = 0; // bytes of text already passed to on_text
-    let mut text = String::new();
+    let mut out = Stream::new(tok, cfg, on_text);
     let mut decode_steps = 0;
     let stop = loop {
-        if out.len() >= cfg.max_tokens {
+        if cfg.max_tokens == 0 {
             break StopReason::MaxTokens;
         }
         let next = sample(&logits, &history, &cfg.sampler, &mut rng);
-        if cfg.stop_tokens.contains(&next) {
-            break StopReason::StopToken;
+        if let Some(stop) = out.push(next) {
+            break stop;
         }
-        out.push(next);
         history.push(next);
-        // Text so far; a token may end inside a multi-byte character, so stream only the
-        // valid UTF-8 prefix.
-        let bytes = tok.decode_bytes(&out);
-        let valid = match std::str::from_utf8(&bytes) {
-            Ok(s) => s,
-            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).expect("valid prefix"),
-        };
-        text = valid.to_string();
-        if let Some((at, _)) = cfg.stop_strings.iter().filter_map(|s| text.find(s.as_str()).map(|i| (i, s))).min() {
-            text.truncate(at);
-            if at > streamed {
-                on_text(&text[streamed..]);
-            }
-            break StopReason::StopString;
-        }
-        let safe = text.len() - held_back(&text, &cfg.stop_strings);
-        if safe > streamed {
-            on_text(&text[streamed..safe]);
-            streamed = safe;
-        }
         if history.len() >= context {
             break StopReason::Context;
         }
-        if out.len() < cfg.max_tokens {
-            logits = model.forward(&[next], &mut cache, Logits::Last)?.flatten_all()?.to_vec1::<f32>()?;
-            decode_steps += 1;
-        }
+        logits = model.forward(&[next], &mut cache, Logits::Last)?.flatten_all()?.to_vec1::<f32>()?;
+        decode_steps += 1;
     };
-    if stop != StopReason::StopString && text.len() > streamed {
-        on_text(&text[streamed..]);
-    }
+    let (tokens, text) = out.finish();
     Ok(Generation {
-        tokens: out,
+        tokens,
         text,
         stop,
         prompt_tokens: prompt.len(),

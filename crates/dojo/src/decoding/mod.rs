@@ -2,10 +2,21 @@
 //!
 //! - [`sampling`]: temperature, top-k, top-p, min-p, typical; repetition, frequency and
 //!   presence penalties; the draw;
-//! - [`mod@generate`]: the prefill/decode loop with streaming and stopping criteria.
+//! - [`adaptive`]: entropy-based dynamic temperature;
+//! - [`mod@generate`]: the prefill/decode loop with streaming and stopping criteria;
+//! - [`beam`]: beam search with a length penalty;
+//! - [`speculative`]: draft-and-verify decoding that keeps the target's distribution;
+//! - [`constrained`]: token masks from a regex automaton (choices, JSON shapes).
 
+pub mod adaptive;
+pub mod beam;
+pub mod constrained;
 pub mod generate;
 pub mod sampling;
+pub mod speculative;
 
+pub use beam::{beam_search, BeamConfig, Hypothesis};
+pub use constrained::{constrained_generate, json_object_regex, Constraint, JsonType};
 pub use generate::{generate, GenerateConfig, Generation, StopReason};
 pub use sampling::SamplerConfig;
+pub use speculative::{speculative_generate, SpeculativeConfig, SpeculativeStats};

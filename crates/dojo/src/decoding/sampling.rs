@@ -38,6 +38,9 @@ pub struct SamplerConfig {
     pub frequency_penalty: f32,
     /// Subtracted once if the token occurred (0 = off).
     pub presence_penalty: f32,
+    /// θ of entropy-based dynamic temperature (0 = off): τ becomes τ · 0.8^(θ/H)
+    /// ([`super::adaptive`]).
+    pub edt_theta: f32,
 }
 
 impl Default for SamplerConfig {
@@ -51,6 +54,7 @@ impl Default for SamplerConfig {
             repetition_penalty: 1.0,
             frequency_penalty: 0.0,
             presence_penalty: 0.0,
+            edt_theta: 0.0,
         }
     }
 }
@@ -179,8 +183,13 @@ pub fn distribution(logits: &[f32], history: &[TokenId], cfg: &SamplerConfig) ->
         p[argmax(&z)] = 1.0;
         return p;
     }
+    let tau = if cfg.edt_theta > 0.0 {
+        super::adaptive::edt_temperature(&z, cfg.temperature, cfg.edt_theta).max(1e-4)
+    } else {
+        cfg.temperature
+    };
     for x in z.iter_mut() {
-        *x /= cfg.temperature;
+        *x /= tau;
     }
     top_k(&mut z, cfg.top_k);
     typical(&mut z, cfg.typical);

@@ -40,10 +40,10 @@
 //! ChatML, the exact f32 model answers "The capital of France is Paris." while both 8-bit
 //! paths (ours and llama.cpp, token for token the same) answer "L'Étoile, la Marseillaise, ...".
 
+use crate::models::attention::{causal_attention, KvRows};
 use crate::models::gguf::Gguf;
 use crate::models::quant::QMatrix;
-use crate::nn::{softmax_last, RmsNorm};
-use crate::transformers::attention::causal_mask;
+use crate::nn::RmsNorm;
 use crate::transformers::rope::{Rope, RopeStyle};
 use crate::{Error, Result};
 use candle_core::quantized::{ggml_file::qtensor_from_ggml, QMatMul};
@@ -172,51 +172,18 @@ struct Layer {
     down: Linear,
 }
 
-/// One layer's keys and values, written in place into buffers that grow by doubling.
-///
-/// Topic 1's [`crate::transformers::kv_cache::KvCache`] concatenates, copying the whole cache
-/// every step: at 600 cached positions that is ~1 MB per layer per token, as much traffic as
-/// the layer's weights. Here a step writes only its own rows (`slice_set`) and attention reads
-/// a view of the first `len` positions.
+/// The KV cache of one sequence, for the layers it runs. A full cache runs the whole model; a
+/// cache over a subset of layers runs only those (a layer-skipping draft model for speculative
+/// decoding: the same weights, fewer layers).
 #[derive(Debug, Clone)]
-struct LayerCache {
-    k: Tensor, // (G, capacity, D)
-    v: Tensor, // (G, capacity, D)
-    len: usize,
-}
-
-impl LayerCache {
-    /// Appends k, v (G, T, D); returns views of everything cached, (G, S, D) each.
-    fn append(&mut self, k: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor)> {
-        let (g, t, d) = k.dims3()?;
-        let cap = self.k.dim(1)?;
-        if self.len + t > cap {
-            let new_cap = (2 * cap).max(self.len + t).max(64);
-            let grow = |old: &Tensor| -> Result<Tensor> {
-                let buf = Tensor::zeros((g, new_cap, d), old.dtype(), old.device())?;
-                buf.slice_set(&old.narrow(1, 0, self.len)?.contiguous()?, 1, 0)?;
-                Ok(buf)
-            };
-            self.k = grow(&self.k)?;
-            self.v = grow(&self.v)?;
-        }
-        self.k.slice_set(&k.contiguous()?, 1, self.len)?;
-        self.v.slice_set(&v.contiguous()?, 1, self.len)?;
-        self.len += t;
-        Ok((self.k.narrow(1, 0, self.len)?, self.v.narrow(1, 0, self.len)?))
-    }
-}
-
-/// The KV cache of every layer for one sequence.
-#[derive(Debug, Clone, Default)]
 pub struct LlamaCache {
-    layers: Vec<LayerCache>,
+    layers: Vec<(usize, KvRows)>, // (layer index, its cache), in increasing layer order
 }
 
 impl LlamaCache {
     /// Positions already processed.
     pub fn len(&self) -> usize {
-        self.layers.first().map_or(0, |l| l.len)
+        self.layers.first().map_or(0, |l| l.1.len())
     }
 
     /// Whether nothing is cached.
@@ -224,10 +191,15 @@ impl LlamaCache {
         self.len() == 0
     }
 
+    /// The layers this cache runs.
+    pub fn layers(&self) -> Vec<usize> {
+        self.layers.iter().map(|l| l.0).collect()
+    }
+
     /// Forgets all but the first `n` positions (rolls back rejected speculative tokens).
     pub fn truncate(&mut self, n: usize) {
         for c in &mut self.layers {
-            c.len = c.len.min(n);
+            c.1.truncate(n);
         }
     }
 }
@@ -299,10 +271,20 @@ impl Llama {
 
     /// An empty cache for a new sequence.
     pub fn new_cache(&self) -> LlamaCache {
-        let empty =
-            || Tensor::zeros((self.cfg.kv_heads, 0, self.cfg.head_dim()), candle_core::DType::F32, &Device::Cpu);
-        let layer = || -> Result<LayerCache> { Ok(LayerCache { k: empty()?, v: empty()?, len: 0 }) };
-        LlamaCache { layers: (0..self.cfg.layers).map(|_| layer()).collect::<Result<_>>().expect("allocating nothing") }
+        LlamaCache { layers: (0..self.cfg.layers).map(|i| (i, KvRows::default())).collect() }
+    }
+
+    /// An empty cache that runs only `layers` (then the final norm and the output head): a
+    /// draft made of the model's own layers. Fails on an empty, unsorted or out-of-range list.
+    pub fn new_cache_for_layers(&self, layers: &[usize]) -> Result<LlamaCache> {
+        let sorted = layers.windows(2).all(|w| w[0] < w[1]);
+        if layers.is_empty() || !sorted || layers.iter().any(|&l| l >= self.cfg.layers) {
+            return Err(Error::Config(format!(
+                "draft layers must be a non-empty increasing list of layers below {}, got {layers:?}",
+                self.cfg.layers
+            )));
+        }
+        Ok(LlamaCache { layers: layers.iter().map(|&i| (i, KvRows::default())).collect() })
     }
 
     /// Bytes of weights one decoding step reads (the memory-bandwidth bound on speed).
@@ -318,8 +300,8 @@ impl Llama {
             + lin(&self.output)
     }
 
-    /// Runs `tokens` (T of them) after what `cache` holds; returns logits (T, V), or (1, V) for
-    /// the last position with [`Logits::Last`].
+    /// Runs `tokens` (T of them) after what `cache` holds, through as many layers as the cache
+    /// covers; returns logits (T, V), or (1, V) for the last position with [`Logits::Last`].
     pub fn forward(&self, tokens: &[u32], cache: &mut LlamaCache, which: Logits) -> Result<Tensor> {
         let (t, offset) = (tokens.len(), cache.len());
         if t == 0 {
@@ -334,12 +316,17 @@ impl Llama {
         if let Some(&bad) = tokens.iter().find(|&&id| id as usize >= self.cfg.vocab) {
             return Err(Error::Config(format!("token id {bad} is outside the vocabulary of {}", self.cfg.vocab)));
         }
-        if cache.layers.len() != self.cfg.layers {
-            *cache = self.new_cache();
+        if cache.layers.is_empty() || cache.layers.iter().any(|l| l.0 >= self.cfg.layers) {
+            return Err(Error::Config(format!(
+                "the cache's layers {:?} do not fit the model's {}",
+                cache.layers(),
+                self.cfg.layers
+            )));
         }
         let rows: Vec<f32> = tokens.iter().flat_map(|&id| self.embed.dequantize_row(id as usize)).collect();
         let mut x = Tensor::from_vec(rows, (t, self.cfg.dim), &Device::Cpu)?; // (T, C)
-        for (layer, kv) in self.layers.iter().zip(cache.layers.iter_mut()) {
+        for (i, kv) in cache.layers.iter_mut() {
+            let layer = &self.layers[*i];
             let h = layer.attn_norm.forward(&x)?;
             x = (x + self.attention(layer, &h, kv, offset)?)?;
             let h = layer.ffn_norm.forward(&x)?;
@@ -352,34 +339,24 @@ impl Llama {
         self.output.forward(&self.norm.forward(&x)?) // (T, V)
     }
 
-    /// Grouped-query causal self-attention with RoPE and the KV cache.
-    ///
-    /// The H/G query heads that share a K/V head are stacked into one matrix, so each K/V head
-    /// is multiplied once, without copying it H/G times (`repeat_kv`): heads are numbered
-    /// KV-head-major, so (1, H, T, D) is already (G, H/G · T, D) in memory.
+    /// Grouped-query causal self-attention with RoPE and the KV cache; the scores and the
+    /// weighted sum run in [`causal_attention`], row by row (see `models::attention` for why).
     ///
     /// # Shapes
     /// h: (T, C) → (T, C)
-    fn attention(&self, l: &Layer, h: &Tensor, kv: &mut LayerCache, offset: usize) -> Result<Tensor> {
+    fn attention(&self, l: &Layer, h: &Tensor, kv: &mut KvRows, offset: usize) -> Result<Tensor> {
         let (t, hq, g, d) = (h.dim(0)?, self.cfg.heads, self.cfg.kv_heads, self.cfg.head_dim());
-        let heads = |x: Tensor, n: usize| -> Result<Tensor> {
-            Ok(x.reshape((1, t, n, d))?.transpose(1, 2)?.contiguous()?) // (T, n·D) -> (1, n, T, D)
+        // (T, n·D) -> (1, n, T, D) for RoPE, then back to (T, n·D) rows.
+        let rotate = |x: Tensor, n: usize| -> Result<Vec<f32>> {
+            let x = x.reshape((1, t, n, d))?.transpose(1, 2)?; // (1, n, T, D)
+            let x = self.rope.apply(&x.contiguous()?, offset)?.transpose(1, 2)?; // (1, T, n, D)
+            Ok(x.flatten_all()?.to_vec1::<f32>()?)
         };
-        let q = self.rope.apply(&heads(l.q.forward(h)?, hq)?, offset)?; // (1, H, T, D)
-        let k = self.rope.apply(&heads(l.k.forward(h)?, g)?, offset)?; // (1, G, T, D)
-        let v = heads(l.v.forward(h)?, g)?; // (1, G, T, D)
-        let (k, v) = kv.append(&k.squeeze(0)?, &v.squeeze(0)?)?; // (G, S, D) each
-        let s = k.dim(1)?;
-        let q = q.reshape((g, hq / g * t, d))?; // (G, H/G · T, D)
-        let scores = (q.matmul(&k.t()?)? / (d as f64).sqrt())?; // (G, H/G · T, S)
-        let scores = if t > 1 {
-            let masked = scores.reshape((g, hq / g, t, s))?.broadcast_add(&causal_mask(t, s, h.device())?)?;
-            masked.reshape((g, hq / g * t, s))?
-        } else {
-            scores
-        };
-        let y = softmax_last(&scores)?.matmul(&v)?; // (G, H/G · T, D)
-        l.o.forward(&y.reshape((1, hq, t, d))?.transpose(1, 2)?.reshape((t, hq * d))?)
-        // (T, C)
+        let q = rotate(l.q.forward(h)?, hq)?; // (T, H·D)
+        let k = rotate(l.k.forward(h)?, g)?; // (T, G·D)
+        let v = l.v.forward(h)?.flatten_all()?.to_vec1::<f32>()?; // (T, G·D)
+        kv.append(&k, &v, t);
+        let y = causal_attention(&q, kv, t, hq, g, d); // (T, H·D)
+        l.o.forward(&Tensor::from_vec(y, (t, hq * d), h.device())?) // (T, C)
     }
 }

@@ -2,11 +2,13 @@
 //!
 //! - [`gguf`]: reading llama.cpp's model files (metadata + tensors), with clear errors;
 //! - [`quant`]: Q8_0 / Q4_1 blocks and the quantized matrix product;
+//! - [`attention`]: the KV cache and a batch-invariant attention kernel;
 //! - [`llama`]: the Llama architecture (SmolLM2-135M-Instruct).
 //!
 //! Model files live in a cache directory, `$DOJO_HOME/models` (default
 //! `~/.local/share/llm-dojo/models` on Linux); `dojo models pull` fills it.
 
+pub mod attention;
 pub mod gguf;
 pub mod llama;
 pub mod quant;

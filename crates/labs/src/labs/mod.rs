@@ -2,7 +2,9 @@
 
 pub mod architectures;
 pub mod attention_cost;
+pub mod decoding_strategies;
 pub mod moe_routing;
 pub mod multi_token_prediction;
 pub mod position_extrapolation;
+pub mod speculative_decoding;
 pub mod transformer_xl;
