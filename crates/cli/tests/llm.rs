@@ -159,3 +159,19 @@ fn every_strategy_runs_from_the_command_line() {
         .failure()
         .stderr(predicate::str::contains("--draft-layers must be in 1..30"));
 }
+
+#[test]
+fn chat_answers_each_turn_and_obeys_reset_and_system() {
+    let Some(_) = model() else { return };
+    let out = dojo()
+        .args(["chat", "--max-tokens", "8"])
+        .write_stdin("Hello!\n/system You are a pirate.\nWho are you?\n/reset\n")
+        .assert()
+        .success();
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.get_output().stdout), String::from_utf8_lossy(&out.get_output().stderr));
+    assert!(!stdout.trim().is_empty(), "the model answered: {stdout:?}");
+    assert_eq!(stderr.matches("> ").count(), 5, "one prompt per input line and one at the end: {stderr}");
+    assert!(stderr.contains("[system prompt set; conversation cleared]"), "{stderr}");
+    assert!(stderr.contains("[conversation cleared]"), "{stderr}");
+}

@@ -18,6 +18,7 @@
 //! | [`multi-token-prediction`](labs::multi_token_prediction) | transformers | k-token heads, and the heads as a draft |
 //! | [`decoding-strategies`](labs::decoding_strategies) | decoding | diversity, repetition and likelihood of every sampler on SmolLM2 |
 //! | [`speculative-decoding`](labs::speculative_decoding) | decoding | acceptance and speed-up vs early-exit draft depth |
+//! | [`prompting`](labs::prompting) | decoding | zero-shot vs few-shot vs chain-of-thought vs an evolved prompt |
 
 pub mod config;
 mod context;
@@ -45,6 +46,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::multi_token_prediction::MultiTokenPrediction,
     &labs::decoding_strategies::DecodingStrategies,
     &labs::speculative_decoding::SpeculativeDecoding,
+    &labs::prompting::Prompting,
 ];
 
 /// The lab called `name`; the error lists the known ones.

@@ -168,16 +168,7 @@ pub fn constrained_generate(
         logits = model.forward(&[next], &mut cache, Logits::Last)?.flatten_all()?.to_vec1::<f32>()?;
         steps += 1;
     };
-    let (tokens, text) = out.finish();
-    Ok(Generation {
-        tokens,
-        text,
-        stop,
-        prompt_tokens: prompt.len(),
-        prefill_secs,
-        decode_secs: decode_start.elapsed().as_secs_f64(),
-        decode_steps: steps,
-    })
+    Ok(out.finish(stop, prompt.len(), prefill_secs, decode_start, steps))
 }
 
 #[cfg(test)]

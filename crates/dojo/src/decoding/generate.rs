@@ -146,10 +146,26 @@ impl<'a> Stream<'a> {
         }
     }
 
-    /// Streams what was held back and returns (tokens, text).
-    pub fn finish(mut self) -> (Vec<TokenId>, String) {
+    /// Streams what was held back and wraps up: `prompt_tokens` and `prefill_secs` describe the
+    /// prompt pass, `decode_start` is when decoding began, `decode_steps` counts its passes.
+    pub fn finish(
+        mut self,
+        stop: StopReason,
+        prompt_tokens: usize,
+        prefill_secs: f64,
+        decode_start: Instant,
+        decode_steps: usize,
+    ) -> Generation {
         self.flush();
-        (self.tokens, self.text)
+        Generation {
+            tokens: self.tokens,
+            text: self.text,
+            stop,
+            prompt_tokens,
+            prefill_secs,
+            decode_secs: decode_start.elapsed().as_secs_f64(),
+            decode_steps,
+        }
     }
 }
 
@@ -187,16 +203,7 @@ pub fn generate(
         logits = model.forward(&[next], &mut cache, Logits::Last)?.flatten_all()?.to_vec1::<f32>()?;
         decode_steps += 1;
     };
-    let (tokens, text) = out.finish();
-    Ok(Generation {
-        tokens,
-        text,
-        stop,
-        prompt_tokens: prompt.len(),
-        prefill_secs,
-        decode_secs: decode_start.elapsed().as_secs_f64(),
-        decode_steps,
-    })
+    Ok(out.finish(stop, prompt.len(), prefill_secs, decode_start, decode_steps))
 }
 
 #[cfg(test)]

@@ -6,12 +6,15 @@
 //! - [`mod@generate`]: the prefill/decode loop with streaming and stopping criteria;
 //! - [`beam`]: beam search with a length penalty;
 //! - [`speculative`]: draft-and-verify decoding that keeps the target's distribution;
-//! - [`constrained`]: token masks from a regex automaton (choices, JSON shapes).
+//! - [`constrained`]: token masks from a regex automaton (choices, JSON shapes);
+//! - [`prompts`]: zero-shot, few-shot and chain-of-thought prompts, likelihood scoring, and
+//!   PromptBreeder-style prompt search.
 
 pub mod adaptive;
 pub mod beam;
 pub mod constrained;
 pub mod generate;
+pub mod prompts;
 pub mod sampling;
 pub mod speculative;
 

@@ -212,6 +212,18 @@ pub fn draw(p: &[f32], rng: &mut Rng) -> usize {
     p.iter().rposition(|&q| q > 0.0).unwrap_or(0)
 }
 
+/// Pearson's χ² statistic of observed `counts` against expected probabilities `p` (categories
+/// with p = 0 are left out): how sampling tests check that draws follow a distribution.
+pub fn chi_square(counts: &[usize], p: &[f32]) -> f64 {
+    let n = counts.iter().sum::<usize>() as f64;
+    counts
+        .iter()
+        .zip(p)
+        .filter(|(_, &q)| q > 0.0)
+        .map(|(&c, &q)| (c as f64 - n * q as f64).powi(2) / (n * q as f64))
+        .sum()
+}
+
 /// One sampling step: the distribution, then a draw (argmax when greedy).
 pub fn sample(logits: &[f32], history: &[TokenId], cfg: &SamplerConfig, rng: &mut Rng) -> TokenId {
     let p = distribution(logits, history, cfg);
@@ -277,17 +289,6 @@ mod tests {
         assert_eq!(p, [1.0, 0.0, 0.0, 0.0, 0.0]);
         let p = distribution(&z, &[], &SamplerConfig::default());
         assert!((p[2] - 0.125).abs() < 1e-6);
-    }
-
-    /// Pearson's χ² statistic of observed counts against expected probabilities.
-    fn chi_square(counts: &[usize], p: &[f32]) -> f64 {
-        let n: usize = counts.iter().sum();
-        counts
-            .iter()
-            .zip(p)
-            .filter(|(_, &q)| q > 0.0)
-            .map(|(&c, &q)| (c as f64 - n as f64 * q as f64).powi(2) / (n as f64 * q as f64))
-            .sum()
     }
 
     #[test]

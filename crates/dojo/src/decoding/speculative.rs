@@ -172,33 +172,14 @@ pub fn speculative_generate(
             }
         }
     };
-    let (tokens, text) = out.finish();
-    let generation = Generation {
-        tokens,
-        text,
-        stop,
-        prompt_tokens: prompt.len(),
-        prefill_secs,
-        decode_secs: decode_start.elapsed().as_secs_f64(),
-        decode_steps: stats.target_passes,
-    };
+    let generation = out.finish(stop, prompt.len(), prefill_secs, decode_start, stats.target_passes);
     Ok((generation, stats))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Pearson's χ² of counts against probabilities.
-    fn chi_square(counts: &[usize], p: &[f32]) -> f64 {
-        let n: usize = counts.iter().sum();
-        counts
-            .iter()
-            .zip(p)
-            .filter(|(_, &q)| q > 0.0)
-            .map(|(&c, &q)| (c as f64 - n as f64 * q as f64).powi(2) / (n as f64 * q as f64))
-            .sum()
-    }
+    use crate::decoding::sampling::chi_square;
 
     #[test]
     fn output_is_distributed_as_the_target_not_the_draft() {

@@ -214,18 +214,7 @@ impl Tokenizer {
                 .filter_map(|w| self.merges.get(&(w[0], w[1])).map(|&(rank, id)| (rank, w[0], w[1], id)))
                 .min();
             let Some((_, a, b, id)) = best else { break };
-            let mut merged = Vec::with_capacity(syms.len());
-            let mut i = 0;
-            while i < syms.len() {
-                if i + 1 < syms.len() && syms[i] == a && syms[i + 1] == b {
-                    merged.push(id);
-                    i += 2;
-                } else {
-                    merged.push(syms[i]);
-                    i += 1;
-                }
-            }
-            syms = merged;
+            syms = merge_pair(&syms, (a, b), id);
         }
         out.extend(syms.into_iter().filter(|&s| s != NO_TOKEN));
     }
@@ -244,6 +233,22 @@ impl Tokenizer {
     pub fn decode(&self, ids: &[TokenId]) -> String {
         String::from_utf8_lossy(&self.decode_bytes(ids)).into_owned()
     }
+}
+
+/// Replaces every non-overlapping occurrence of `pair`, left to right, with `id`.
+pub(crate) fn merge_pair(w: &[TokenId], pair: (TokenId, TokenId), id: TokenId) -> Vec<TokenId> {
+    let mut out = Vec::with_capacity(w.len());
+    let mut i = 0;
+    while i < w.len() {
+        if i + 1 < w.len() && (w[i], w[i + 1]) == pair {
+            out.push(id);
+            i += 2;
+        } else {
+            out.push(w[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //!
 //! Ties are broken by the smaller pair of ids, so training is deterministic.
 
-use super::bpe::{TokenId, Tokenizer};
+use super::bpe::{merge_pair, TokenId, Tokenizer};
 use super::pretokenize::PreTokenizer;
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -45,26 +45,10 @@ pub fn train_bpe(text: &str, vocab_size: usize, pre: PreTokenizer) -> Result<(To
         merges.push(pair);
         counts.push(count);
         for (w, _) in &mut words {
-            *w = merge(w, pair, id);
+            *w = merge_pair(w, pair, id);
         }
     }
     Ok((Tokenizer::from_parts(tokens, &merges, Vec::new(), pre, None)?, counts))
-}
-
-/// Replaces every non-overlapping occurrence of `pair`, left to right, with `id`.
-fn merge(w: &[TokenId], pair: (TokenId, TokenId), id: TokenId) -> Vec<TokenId> {
-    let mut out = Vec::with_capacity(w.len());
-    let mut i = 0;
-    while i < w.len() {
-        if i + 1 < w.len() && (w[i], w[i + 1]) == pair {
-            out.push(id);
-            i += 2;
-        } else {
-            out.push(w[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -6,5 +6,6 @@ pub mod decoding_strategies;
 pub mod moe_routing;
 pub mod multi_token_prediction;
 pub mod position_extrapolation;
+pub mod prompting;
 pub mod speculative_decoding;
 pub mod transformer_xl;
