@@ -62,6 +62,9 @@ pub enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Multiple-choice questions answered by the LLM, scored by likelihood (built-in set of 120
+    /// questions unless --file is given).
+    Mc(crate::eval_mc::McArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -88,6 +91,7 @@ pub enum SmoothArg {
 
 pub fn run(cmd: EvalCommand) -> Result<ExitCode> {
     match cmd {
+        EvalCommand::Mc(args) => crate::eval_mc::run(&args),
         EvalCommand::Bleu { hyp, refs, tokenize, smooth, smooth_value, lowercase, sentence, json } => {
             let smooth = match smooth {
                 SmoothArg::Exp => Smooth::Exp,

@@ -4,6 +4,7 @@
 
 mod bench;
 mod eval;
+mod eval_mc;
 mod home;
 mod lab;
 mod llm;

@@ -175,3 +175,25 @@ fn chat_answers_each_turn_and_obeys_reset_and_system() {
     assert!(stderr.contains("[system prompt set; conversation cleared]"), "{stderr}");
     assert!(stderr.contains("[conversation cleared]"), "{stderr}");
 }
+
+#[test]
+fn eval_mc_reports_accuracy_per_category() {
+    let Some(_) = model() else { return };
+    let v = json(
+        &dojo()
+            .args(["eval", "mc", "--limit", "12", "--format", "continuation", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(v["questions"], 12);
+    assert_eq!(v["results"].as_array().unwrap().len(), 12);
+    assert_eq!(v["categories"].as_object().unwrap().len(), 6); // the set interleaves its 6 categories
+    let acc = v["accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("q.jsonl");
+    std::fs::write(&bad, "{\"id\": \"x\"}\n").unwrap();
+    dojo().args(["eval", "mc", "--file"]).arg(&bad).assert().failure().stderr(predicate::str::contains("line 1"));
+}

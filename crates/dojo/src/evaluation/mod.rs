@@ -11,10 +11,12 @@
 //! - [`squad`]: exact match and token F1 with the official SQuAD answer normalisation.
 //! - [`classification`]: accuracy, macro/micro precision, recall and F1, and calibration (ECE).
 //! - [`perplexity`]: perplexity, the sliding-window method, bits per byte.
+//! - [`mc`]: multiple-choice questions answered by a language model, scored by likelihood.
 
 pub mod bleu;
 pub mod chrf;
 pub mod classification;
+pub mod mc;
 pub mod perplexity;
 pub mod rouge;
 pub mod squad;
