@@ -20,7 +20,8 @@
 //!
 //! Weights multiply through one of three [`Backend`]s: our quantized kernel
 //! ([`crate::models::quant`]), candle's quantized matmul (the baseline `dojo bench generate`
-//! compares against), or exact f32 after dequantization (for study and fine-tuning).
+//! compares against), or exact f32 after dequantization (for study; the row-wise attention kernel
+//! has no backward pass, so fine-tuning needs the tensor attention of topic 1).
 //!
 //! **Numerics, measured** (`tests/smollm2.rs`, 436 next-token predictions over 5 texts; the
 //! references from `refs/llama.py`):
