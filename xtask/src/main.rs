@@ -1,10 +1,14 @@
 //! Repository checks and generators.
 //!
 //! - `cargo xtask check`: `topics.toml` is valid (twelve topics, unique slugs and ids), every
-//!   implemented concept's `path` exists, and the README's topic table is current.
+//!   implemented concept's `path` exists, and the README's topic table is current; every topic
+//!   has a card deck (`content/cards/NN_slug.toml`, at least 30 cards, ids unique and stable
+//!   in form, every kind present) and a lesson (`content/notes/NN_slug.md`); every card's
+//!   `code:` link names a file that exists, and every relative link in a lesson resolves.
 //! - `cargo xtask readme`: regenerates the README's topic table from `topics.toml`.
 //!
-//! Checks that need the compiled registries (every lab names a real topic) are `cargo test`s in
+//! Checks that need the compiled registries (every lab names a real topic; every `lab:` link of a
+//! card and every `dojo lab run NAME` of a lesson names a registered lab) are `cargo test`s in
 //! the crates that own them; this tool reads files only, so it builds in seconds.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -12,6 +16,11 @@
 #[path = "../../crates/dojo/src/curriculum.rs"]
 #[allow(dead_code)]
 mod curriculum;
+
+// The card schema and its rules, shared the same way with `dojo-cards`.
+#[path = "../../crates/cards/src/deck.rs"]
+#[allow(dead_code)]
+mod deck;
 
 use anyhow::{bail, Context, Result};
 use curriculum::Curriculum;
@@ -65,6 +74,7 @@ fn check(root: &Path) -> Result<()> {
             }
         }
     }
+    let cards = check_content(root, &c, &mut problems)?;
     let readme = std::fs::read_to_string(root.join("README.md")).context("reading README.md")?;
     match splice(&readme, &topic_table(&c)) {
         Ok(fresh) if fresh == readme => {}
@@ -76,8 +86,77 @@ fn check(root: &Path) -> Result<()> {
     }
     let concepts: usize = c.topics.iter().map(|t| t.concepts.len()).sum();
     let done: usize = c.topics.iter().map(|t| t.implemented()).sum();
-    println!("xtask check: ok ({} topics, {done}/{concepts} concepts implemented, README current)", c.topics.len());
+    println!(
+        "xtask check: ok ({} topics, {done}/{concepts} concepts implemented, {cards} cards, 12 lessons, README current)",
+        c.topics.len()
+    );
     Ok(())
+}
+
+/// Decks and lessons: the deck rules, then the links that point into the repository.
+/// Returns the number of cards.
+fn check_content(root: &Path, c: &Curriculum, problems: &mut Vec<String>) -> Result<usize> {
+    let slugs: Vec<&str> = c.topics.iter().map(|t| t.slug.as_str()).collect();
+    let mut decks = Vec::new();
+    for (i, slug) in slugs.iter().enumerate() {
+        let stem = format!("{:02}_{slug}", i + 1);
+        let card_file = root.join(format!("content/cards/{stem}.toml"));
+        match std::fs::read_to_string(&card_file) {
+            Err(_) => problems.push(format!("topic {slug} has no deck: {} is missing", card_file.display())),
+            Ok(text) => match deck::Deck::parse(&text, &format!("content/cards/{stem}.toml")) {
+                Ok(d) if d.topic != *slug => {
+                    problems.push(format!("{stem}.toml says topic {:?}, expected {slug:?}", d.topic))
+                }
+                Ok(d) => decks.push(d),
+                Err(e) => problems.push(e),
+            },
+        }
+        let note_file = root.join(format!("content/notes/{stem}.md"));
+        match std::fs::read_to_string(&note_file) {
+            Err(_) => problems.push(format!("topic {slug} has no lesson: {} is missing", note_file.display())),
+            Ok(text) => {
+                if !text.starts_with("# ") {
+                    problems.push(format!("{stem}.md must start with a `# ` title"));
+                }
+                for target in relative_links(&text) {
+                    if !note_file.parent().expect("in content/notes").join(&target).exists() {
+                        problems.push(format!("{stem}.md links to {target}, which does not exist"));
+                    }
+                }
+            }
+        }
+    }
+    problems.extend(deck::check(&decks, &slugs));
+    for d in &decks {
+        for card in &d.cards {
+            for s in &card.see {
+                if let Ok(deck::Link::Code(p)) = deck::Link::parse(s) {
+                    if !root.join(p).exists() {
+                        problems.push(format!("{}: card {} links to {p}, which does not exist", d.topic, card.id));
+                    }
+                }
+            }
+        }
+    }
+    Ok(decks.iter().map(|d| d.cards.len()).sum())
+}
+
+/// The targets of Markdown links `[text](target)` that are relative paths (no scheme, no
+/// pure `#anchor`), without their `#fragment`.
+fn relative_links(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = md;
+    while let Some(i) = rest.find("](") {
+        rest = &rest[i + 2..];
+        let end = rest.find(')').unwrap_or(rest.len());
+        let target = rest[..end].split_whitespace().next().unwrap_or("");
+        let path = target.split('#').next().unwrap_or("");
+        if !path.is_empty() && !path.contains("://") && !path.starts_with("mailto:") {
+            out.push(path.to_string());
+        }
+        rest = &rest[end..];
+    }
+    out
 }
 
 fn readme(root: &Path) -> Result<()> {
@@ -131,6 +210,12 @@ mod tests {
         let text = format!("intro\n{BEGIN}\nold\n{END}\noutro\n");
         assert_eq!(splice(&text, "new\n").unwrap(), format!("intro\n{BEGIN}\nnew\n{END}\noutro\n"));
         assert!(splice("no markers", "x").is_err());
+    }
+
+    #[test]
+    fn relative_links_skip_urls_and_anchors() {
+        let md = "[a](../../x.rs) [b](https://e.org) [c](#top) [d](y.md#sec) [e](z.rs \"title\")";
+        assert_eq!(relative_links(md), ["../../x.rs", "y.md", "z.rs"]);
     }
 
     #[test]

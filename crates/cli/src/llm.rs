@@ -9,7 +9,7 @@ use dojo::decoding::{
 };
 use dojo::models::gguf::Gguf;
 use dojo::models::llama::{Backend, Llama, Logits};
-use dojo::tokenizer::{chat::END_OF_TURN, chatml, Message, Role, TokenId, Tokenizer};
+use dojo::tokenizer::{chat::END_OF_TURN, chatml_ids, Message, Role, TokenId, Tokenizer};
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
 
@@ -176,8 +176,8 @@ fn stream(piece: &str) {
 pub fn generate_cmd(prompt: &str, chat: bool, json: bool, decode: &DecodeArgs, m: &ModelArg) -> Result<()> {
     let Loaded { tok, model } = m.load(Backend::Quantized)?;
     let cfg = decode.config(&tok)?;
-    let text = if chat { chatml(&[Message::new(Role::User, prompt)]) } else { prompt.to_string() };
-    let ids = tok.encode(&text, true);
+    // A raw prompt may spell control tokens on purpose; inside the chat template it may not.
+    let ids = if chat { chatml_ids(&tok, &[Message::new(Role::User, prompt)])? } else { tok.encode(prompt, true) };
     if ids.is_empty() {
         bail!("the prompt is empty");
     }
@@ -320,7 +320,8 @@ pub fn chat_cmd(system: Option<String>, decode: &DecodeArgs, m: &ModelArg) -> Re
             continue;
         }
         messages.push(Message::new(Role::User, line));
-        let ids = tok.encode(&chatml(&messages), true);
+        // The user's text is never parsed for control tokens (see `chatml_ids`).
+        let ids = chatml_ids(&tok, &messages)?;
         if ids.len() >= model.config().context {
             bail!(
                 "the conversation ({} tokens) no longer fits the context of {}; /reset",

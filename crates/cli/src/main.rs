@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod cards;
 mod eval;
 mod eval_mc;
 mod home;
@@ -101,6 +102,29 @@ enum Command {
         #[command(flatten)]
         model: llm::ModelArg,
     },
+    /// Interview cards scheduled by spaced repetition (FSRS): review, stats, export to Anki.
+    Cards {
+        #[command(subcommand)]
+        command: cards::CardsCommand,
+    },
+    /// Read a topic's lesson (paged); with no topic, list the lessons.
+    Notes {
+        /// Topic slug or number, e.g. `transformers` or `1`.
+        topic: Option<String>,
+    },
+    /// A timed mock interview: cards from across the topics, answered aloud and self-rated,
+    /// then a score and what to revisit. Ratings feed the scheduler.
+    Interview {
+        /// Length in minutes (about 3 minutes per question).
+        #[arg(long, default_value_t = 45)]
+        minutes: u64,
+        /// Only this topic (slug or number).
+        #[arg(long)]
+        topic: Option<String>,
+        /// Seed for the choice of questions (default: the clock).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Benchmarks, each against a baseline run side by side in the same process.
     Bench {
         #[command(subcommand)]
@@ -142,6 +166,9 @@ fn run() -> anyhow::Result<ExitCode> {
             llm::tokenize_cmd(decode, json, &model).map(|_| ExitCode::SUCCESS)
         }
         Some(Command::Score { file, json, model }) => llm::score_cmd(&file, json, &model).map(|_| ExitCode::SUCCESS),
+        Some(Command::Cards { command }) => cards::run(command),
+        Some(Command::Notes { topic }) => cards::notes(topic),
+        Some(Command::Interview { minutes, topic, seed }) => cards::interview_cmd(minutes, topic, seed),
         Some(Command::Bench { command }) => bench::run(command).map(|_| ExitCode::SUCCESS),
     }
 }

@@ -4,6 +4,7 @@ use crate::home::dojo_home;
 use anyhow::Result;
 use dojo::curriculum::{Curriculum, Topic};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -13,19 +14,23 @@ struct Counts {
     concepts: usize,
     implemented: usize,
     labs: usize,
-    /// Drills and cards come with their own systems (issues "Drills" and "Cards"); until then
-    /// there are none to count.
+    /// Drills come with their own system (issue "Drills"); until then there are none to count.
     drills: usize,
+    /// Cards in the topic's deck.
     cards: usize,
+    /// Of them, reviewed cards due now (0 before the first review).
+    due: usize,
 }
 
-fn counts(t: &Topic) -> Counts {
+fn counts(t: &Topic, cards: &HashMap<String, (usize, usize)>) -> Counts {
+    let (cards, due) = cards.get(&t.slug).copied().unwrap_or((0, 0));
     Counts {
         concepts: t.concepts.len(),
         implemented: t.implemented(),
         labs: labs_of(&t.slug).count(),
         drills: 0,
-        cards: 0,
+        cards,
+        due,
     }
 }
 
@@ -37,24 +42,30 @@ fn labs_of(slug: &str) -> impl Iterator<Item = &'static dyn dojo_labs::Lab> + '_
 pub fn map() -> Result<ExitCode> {
     let c = Curriculum::builtin()?;
     let home = dojo_home()?;
+    let cards = crate::cards::due_by_topic()?;
     println!("llm-dojo: a workbench for ML and LLM interviews\n");
-    println!(" #  {:<42} {:>9} {:>5} {:>7} {:>6}", "topic", "concepts", "labs", "drills", "cards");
+    println!(" #  {:<42} {:>9} {:>5} {:>7} {:>6} {:>4}", "topic", "concepts", "labs", "drills", "cards", "due");
     for (i, t) in c.topics.iter().enumerate() {
-        let n = counts(t);
+        let n = counts(t, &cards);
         println!(
-            "{:>2}  {:<42} {:>9} {:>5} {:>7} {:>6}",
+            "{:>2}  {:<42} {:>9} {:>5} {:>7} {:>6} {:>4}",
             i + 1,
             t.title,
             format!("{}/{}", n.implemented, n.concepts),
             n.labs,
             n.drills,
-            n.cards
+            n.cards,
+            n.due
         );
+    }
+    let due: usize = cards.values().map(|(_, d)| d).sum();
+    if due > 0 {
+        println!("\n{due} card(s) due: dojo cards review");
     }
     let state = if home.exists() { "" } else { " (not created yet)" };
     println!("\nhome: {}{state}   (set DOJO_HOME to move it; models and progress live there)", home.display());
     println!("\nNext: {}", next_step(&c));
-    println!("More: dojo topics · dojo lab list · dojo --help");
+    println!("More: dojo topics · dojo lab list · dojo cards review · dojo notes · dojo interview · dojo --help");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -104,6 +115,7 @@ struct ConceptJson<'a> {
 /// `dojo topics [--json]`.
 pub fn list(json: bool) -> Result<ExitCode> {
     let c = Curriculum::builtin()?;
+    let cards = crate::cards::due_by_topic()?;
     if json {
         let topics: Vec<TopicJson> = c
             .topics
@@ -114,7 +126,7 @@ pub fn list(json: bool) -> Result<ExitCode> {
                 slug: &t.slug,
                 title: &t.title,
                 summary: &t.summary,
-                counts: counts(t),
+                counts: counts(t, &cards),
                 concepts: t
                     .concepts
                     .iter()

@@ -1,9 +1,14 @@
 //! Turning a next-token distribution into one token: penalties, temperature, truncation
 //! filters, then a draw.
 //!
-//! The order matches llama.cpp and Hugging Face: penalties change logits; temperature rescales
-//! them; top-k / top-p / min-p / typical each *remove* tokens (set their logit to −∞); the draw
-//! is from the softmax of what is left. Every filter keeps at least one token.
+//! The order is Hugging Face's: penalties change logits; temperature rescales them; top-k /
+//! top-p / min-p / typical each *remove* tokens (set their logit to −∞); the draw is from the
+//! softmax of what is left. Every filter keeps at least one token.
+//!
+//! subtle: the order matters. Top-k does not depend on τ, but top-p, min-p and typical do:
+//! after a τ < 1 sharpening, fewer tokens reach the nucleus mass. llama.cpp's default sampler
+//! chain applies temperature *after* its filters, so the same settings can keep a different
+//! set of tokens there.
 //!
 //! - **Temperature** τ: p ∝ exp(z / τ). τ → 0 is greedy, τ = 1 the model, τ > 1 flatter.
 //! - **Top-k**: keep the k most likely tokens.

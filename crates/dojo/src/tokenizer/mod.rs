@@ -13,6 +13,6 @@ pub mod pretokenize;
 pub mod train;
 
 pub use bpe::{byte_to_char, TokenId, Tokenizer};
-pub use chat::{chatml, Message, Role};
+pub use chat::{chatml, chatml_ids, Message, Role};
 pub use pretokenize::PreTokenizer;
 pub use train::train_bpe;

@@ -11,7 +11,14 @@
 //!
 //! For N tokens xₙ and router logits zₙ = W_r xₙ (E values):
 //!
-//!   yₙ = Σ_{e ∈ topk(zₙ)} gₙₑ · Expertₑ(xₙ) + Σ_s Sharedₛ(xₙ),   gₙ = softmax over the k selected zₙₑ
+//!   yₙ = Σ_{e ∈ topk(zₙ)} gₙₑ · Expertₑ(xₙ) + Σ_s Sharedₛ(xₙ)
+//!
+//!   gₙₑ = pₙₑ / Σ_{e' ∈ topk} pₙₑ'  (Mixtral: softmax over the k selected logits)   or
+//!   gₙₑ = pₙₑ                        (Switch, GShard: the full softmax pₙ = softmax(zₙ), as is)
+//!
+//! subtle: with k = 1 the Mixtral gate is always exactly 1, so the router gets no gradient from
+//! the model's loss, only from the auxiliary losses; Switch (k = 1) keeps pₙₑ for that reason:
+//! the gate value is how the loss tells the router that an expert helped. See [`Gate`].
 //!
 //!   L_aux = α · E · Σₑ fₑ · Pₑ     fₑ = share of the N·k assignments that went to e,
 //!                                   Pₑ = mean over tokens of softmax(zₙ)ₑ
@@ -46,6 +53,22 @@ pub struct MoeConfig {
     pub capacity_factor: Option<f64>,
     /// Expert MLP kind.
     pub mlp: MlpKind,
+    /// How the selected experts' outputs are weighted, e.g. [`Gate::Renormalized`] for k = 2.
+    #[serde(default)]
+    pub gate: Gate,
+}
+
+/// How the gate values of the k selected experts are formed from the router's softmax pₙ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gate {
+    /// gₙₑ = pₙₑ / Σ_topk pₙₑ' = softmax over the k selected logits (Mixtral). Gates sum to 1;
+    /// with k = 1 every gate is 1 and carries no gradient to the router.
+    #[default]
+    Renormalized,
+    /// gₙₑ = pₙₑ, the full-softmax probability (Switch Transformer, GShard). Gates sum to < 1;
+    /// the router learns from the model loss even with k = 1.
+    Probability,
 }
 
 /// What one MoE forward pass produced besides its output.
@@ -124,8 +147,13 @@ impl Moe {
             .collect();
         let top_idx =
             Tensor::new(top.iter().flatten().map(|&i| i as u32).collect::<Vec<_>>(), x.device())?.reshape((n, k))?;
-        // gates: softmax over the k selected logits (Mixtral), differentiable through `gather`
-        let gates = candle_nn::ops::softmax(&logits.gather(&top_idx, 1)?, D::Minus1)?; // (N, K)
+        // gates, differentiable through `gather`: the selected probabilities, renormalized
+        // (Mixtral: = softmax over the k selected logits) or as they are (Switch)
+        let selected = probs.gather(&top_idx, 1)?; // (N, K)
+        let gates = match self.cfg.gate {
+            Gate::Renormalized => selected.broadcast_div(&selected.sum_keepdim(1)?)?, // (N, K)
+            Gate::Probability => selected,
+        };
         let gates_flat = gates.flatten_all()?; // (N·K), slot n·K + j
 
         // 3) dispatch: each expert runs on its tokens only, in token order, up to capacity
@@ -183,7 +211,16 @@ mod tests {
     use candle_core::{DType, Device};
 
     fn cfg(experts: usize, top_k: usize) -> MoeConfig {
-        MoeConfig { width: 8, hidden: 16, experts, top_k, shared_experts: 0, capacity_factor: None, mlp: MlpKind::Gelu }
+        MoeConfig {
+            width: 8,
+            hidden: 16,
+            experts,
+            top_k,
+            shared_experts: 0,
+            capacity_factor: None,
+            mlp: MlpKind::Gelu,
+            gate: Gate::Renormalized,
+        }
     }
 
     #[test]
@@ -243,6 +280,50 @@ mod tests {
         f.assert_grads(&grads, &[(&x, "grad_x")], Tolerance::F32);
         for (name, var) in p.named_vars() {
             f.assert_grads(&grads, &[(&var, &format!("grad.{name}"))], Tolerance::F32);
+        }
+    }
+
+    #[test]
+    fn with_top_1_only_the_probability_gate_passes_the_model_loss_to_the_router() {
+        // Loss = Σ y·w (no auxiliary terms). Renormalized with k = 1: g ≡ 1, ∂g/∂z = 0, so the
+        // router weight gets exactly zero gradient. Switch's g = pₑ: a non-zero gradient.
+        let dev = Device::Cpu;
+        let router_grad = |gate: Gate| {
+            let p = Params::new(3);
+            let moe = Moe::new(MoeConfig { gate, ..cfg(4, 1) }, p.var_builder(&dev)).unwrap();
+            let x = Rng::new(4).randn((2, 5, 8), 1.0, &dev).unwrap();
+            let w = Rng::new(5).randn((2, 5, 8), 1.0, &dev).unwrap();
+            let loss = (moe.forward(&x).unwrap().y * w).unwrap().sum_all().unwrap();
+            let grads = loss.backward().unwrap();
+            let (_, router) = p.named_vars().into_iter().find(|(n, _)| n == "router.weight").unwrap();
+            let g = grads.get(&router).map_or(0.0, |g| g.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap());
+            g
+        };
+        // (p/p is 1 up to f32 rounding, so "zero" is ~1e-7 here.)
+        let (renorm, prob) = (router_grad(Gate::Renormalized), router_grad(Gate::Probability));
+        assert!(renorm < 1e-5 && prob > 1e-2, "renormalized {renorm}, probability {prob}");
+    }
+
+    #[test]
+    fn renormalized_gates_equal_a_softmax_over_the_selected_logits() {
+        // p_a / (p_a + p_b) = e^{z_a} / (e^{z_a} + e^{z_b}): the two Mixtral formulations agree.
+        let dev = Device::Cpu;
+        let p = Params::new(6);
+        let moe = Moe::new(cfg(4, 2), p.var_builder(&dev)).unwrap();
+        let x = Rng::new(7).randn((1, 3, 8), 1.0, &dev).unwrap();
+        let y = moe.forward(&x).unwrap().y.squeeze(0).unwrap();
+        let xs = x.squeeze(0).unwrap();
+        let z = moe.router.forward(&xs).unwrap().to_vec2::<f32>().unwrap();
+        for (n, row) in z.iter().enumerate() {
+            let mut idx: Vec<usize> = (0..4).collect();
+            idx.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
+            let (a, b) = (idx[0], idx[1]);
+            let ga = 1.0 / (1.0 + (row[b] - row[a]).exp());
+            let xn = xs.narrow(0, n, 1).unwrap();
+            let want = ((moe.experts[a].forward(&xn).unwrap() * f64::from(ga)).unwrap()
+                + (moe.experts[b].forward(&xn).unwrap() * f64::from(1.0 - ga)).unwrap())
+            .unwrap();
+            assert_close(&y.narrow(0, n, 1).unwrap(), &want, Tolerance::F32);
         }
     }
 

@@ -6,6 +6,13 @@
 //! load), how many assignments overflow the capacity and are dropped, and the loss.
 //!
 //! Code under test: [`dojo::transformers::moe`].
+//!
+//! Measured on the tiny preset (16 experts, k = 1, seeds 0–3): load CV 0.65–0.81 without the
+//! balancing loss against 0.36–0.42 with it; dropped assignments 16–24% against 6–8%; equal
+//! loss. What we learned building it: with 8 experts the free run is only mildly uneven
+//! (CV 0.34 against 0.25), and an earlier version looked far more dramatic (0.73 against 0.26)
+//! only because its renormalized top-1 gate was always 1, so the router never learned from the
+//! language-model loss (see [`dojo::transformers::moe::Gate`]).
 
 use crate::context::RunContext;
 use crate::lab::{Experiment, LabConfig, LabError, LabInfo};
@@ -18,7 +25,7 @@ use dojo::nn::{LayerNorm, Params, Rng};
 use dojo::transformers::attention::causal_mask;
 use dojo::transformers::mha::{MhaConfig, MultiHeadAttention};
 use dojo::transformers::mlp::MlpKind;
-use dojo::transformers::moe::{load_cv, Moe, MoeConfig};
+use dojo::transformers::moe::{load_cv, Gate, Moe, MoeConfig};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of `moe-routing`.
@@ -68,7 +75,7 @@ impl LabConfig for MoeRoutingConfig {
             languages: 4,
             per_language: 16,
             branch: 2,
-            experts: 8,
+            experts: 16,
             top_k: 1,
             capacity_factor: 1.25,
             aux_weight: 0.05,
@@ -85,7 +92,7 @@ impl LabConfig for MoeRoutingConfig {
     }
 
     fn full() -> Self {
-        Self { layers: 2, steps: 1000, experts: 16, ..Self::tiny() }
+        Self { layers: 2, steps: 1000, experts: 32, ..Self::tiny() }
     }
 
     fn seed(&self) -> u64 {
@@ -137,6 +144,9 @@ impl MoeLm {
             shared_experts: 0,
             capacity_factor: Some(cfg.capacity_factor),
             mlp: MlpKind::Gelu,
+            // Switch's gate (the router probability itself): with k = 1 a renormalized gate
+            // would always be 1 and the router would learn nothing from the language-model loss.
+            gate: if cfg.top_k == 1 { Gate::Probability } else { Gate::Renormalized },
         };
         let layers = (0..cfg.layers)
             .map(|i| {
@@ -326,7 +336,11 @@ fn report(cfg: &MoeRoutingConfig, langs: &Languages, curves: &[(&str, Curve)]) -
          the unused experts' parameters are wasted. The Switch loss E·Σ fₑ·Pₑ is smallest when the \
          dispatch fractions fₑ and the mean router probabilities Pₑ are uniform; because Pₑ is \
          differentiable it pushes probability away from overloaded experts. Its weight is a \
-         trade-off: too small and imbalance returns, too large and routing ignores content.",
+         trade-off: too small and imbalance returns, too large and routing ignores content.\n\n\
+         The gate is Switch's: with k = 1 the router probability pₑ itself scales the expert's \
+         output, which is how the language-model loss reaches the router. A Mixtral-style gate \
+         (renormalized over the selected experts) would be exactly 1 for k = 1, and the router \
+         would then learn only from the auxiliary losses.",
     );
     r
 }
@@ -350,6 +364,6 @@ mod tests {
     fn presets_validate() {
         assert!(MoeRoutingConfig::tiny().validate().is_ok());
         assert!(MoeRoutingConfig::full().validate().is_ok());
-        assert!(MoeRoutingConfig { top_k: 9, ..MoeRoutingConfig::tiny() }.validate().is_err());
+        assert!(MoeRoutingConfig { top_k: 17, ..MoeRoutingConfig::tiny() }.validate().is_err());
     }
 }
