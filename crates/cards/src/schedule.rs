@@ -155,4 +155,41 @@ mod tests {
         assert!(lapse.state.stability < st.stability / 2.0);
         assert_eq!((lapse.state.reps, lapse.state.lapses), (6, 1));
     }
+
+    #[test]
+    fn schedules_equal_py_fsrs_on_recorded_sequences() {
+        // refs/fsrs_schedule.py: py-fsrs 6.3.2, an independent FSRS-6 implementation, with
+        // no learning steps and no fuzzing, reviews whole days apart.
+        let fx: serde_json::Value = serde_json::from_str(include_str!("../fixtures/fsrs.json")).unwrap();
+        let params: Vec<f64> = fx["parameters"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert_eq!(params.len(), fsrs::DEFAULT_PARAMETERS.len());
+        for (a, b) in params.iter().zip(fsrs::DEFAULT_PARAMETERS) {
+            assert!((a - f64::from(b)).abs() < 1e-6, "default parameters differ: {a} vs {b}");
+        }
+        let s = Scheduler::new().unwrap();
+        for (k, seq) in fx["sequences"].as_array().unwrap().iter().enumerate() {
+            let (mut t, mut state) = (1_800_000_000i64, None);
+            for (j, step) in seq.as_array().unwrap().iter().enumerate() {
+                let f = |key: &str| step[key].as_f64().unwrap();
+                t += step["days"].as_i64().unwrap() * DAY;
+                let rating = Rating::from_number(step["rating"].as_u64().unwrap() as u8).unwrap();
+                let o = s.review(state, rating, t).unwrap();
+                let at = format!("sequence {k} review {j} ({rating:?} after {} days)", f("days"));
+                assert!(
+                    (o.state.stability / f("stability") - 1.0).abs() < 1e-3,
+                    "{at}: S {} vs {}",
+                    o.state.stability,
+                    f("stability")
+                );
+                assert!(
+                    (o.state.difficulty - f("difficulty")).abs() < 1e-3,
+                    "{at}: D {} vs {}",
+                    o.state.difficulty,
+                    f("difficulty")
+                );
+                assert_eq!((o.interval_days.round()).max(1.0), f("interval_days"), "{at}: interval");
+                state = Some(o.state);
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@
 //! | # | module | topic |
 //! |---|---|---|
 //! | 1 | [`transformers`] | Transformer architecture and variants |
-//! | 2 | `pretraining` (planned) | Pretraining and fine-tuning |
+//! | 2 | [`pretraining`] (started) | Pretraining and fine-tuning |
 //! | 3 | `alignment` (planned) | RLHF and alignment |
 //! | 4 | `multimodal` (planned) | Multimodal models |
 //! | 5 | `efficiency` (planned) | Efficient training and inference |
@@ -52,6 +52,7 @@ mod error;
 pub mod evaluation;
 pub mod models;
 pub mod nn;
+pub mod pretraining;
 pub mod tokenizer;
 pub mod transformers;
 

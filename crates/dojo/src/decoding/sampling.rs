@@ -1,9 +1,10 @@
 //! Turning a next-token distribution into one token: penalties, temperature, truncation
 //! filters, then a draw.
 //!
-//! The order is Hugging Face's: penalties change logits; temperature rescales them; top-k /
-//! top-p / min-p / typical each *remove* tokens (set their logit to −∞); the draw is from the
-//! softmax of what is left. Every filter keeps at least one token.
+//! The order: penalties change logits; temperature rescales them; top-k, typical, top-p and
+//! min-p (in that order) each *remove* tokens (set their logit to −∞); the draw is from the
+//! softmax of what is left. Every filter keeps at least one token. Temperature first is
+//! Hugging Face's choice too (its typical filter runs after top-p and min-p, not before).
 //!
 //! subtle: the order matters. Top-k does not depend on τ, but top-p, min-p and typical do:
 //! after a τ < 1 sharpening, fewer tokens reach the nucleus mass. llama.cpp's default sampler

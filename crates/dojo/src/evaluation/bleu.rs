@@ -2,7 +2,7 @@
 //!
 //! Papers: Papineni et al. 2002, "BLEU"; Chen & Cherry 2014, "A Systematic Comparison of
 //! Smoothing Techniques for Sentence-Level BLEU" (smoothing methods); Post 2018, sacreBLEU.
-//! Builds on [`super::tokenize_13a`]. Left out for now: the `intl` tokenizer, chrF.
+//! Builds on [`super::tokenize_13a`]. Left out for now: the `intl` tokenizer. chrF is its own file, [`super::chrf`].
 //!
 //! BLEU = BP · exp( (1/N) Σₙ log pₙ ),  N = 4
 //!

@@ -9,7 +9,7 @@
 //! hypothesis n-grams, reference n-grams and clipped matches, summed over the corpus. Then
 //! average precision P and recall R over the orders where both sides have n-grams, and
 //!
-//!   chrF_β = (1 + β²) · P · R / (β² · P + R),   β = 2 (recall weighs 4× as much as precision)
+//!   chrF_β = (1 + β²) · P · R / (β² · P + R),   β = 2 (recall counts β = 2 times as much as precision, in van Rijsbergen's sense: β² weights 1/R in the harmonic mean)
 //!
 //! With several references, each segment keeps the statistics of the reference with the best
 //! segment-level score.

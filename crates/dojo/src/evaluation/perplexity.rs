@@ -8,11 +8,12 @@
 //! (fewer, longer tokens mean fewer predictions, each harder); bits per byte normalises by
 //! the text's size instead of the token count, so it compares across tokenizers.
 //!
-//! Sliding window: with context length W and stride S ≤ W, window k covers tokens
+//! Sliding window: with context length W and stride 1 ≤ S < W, window k covers tokens
 //! [kS, kS + W) and scores only the tokens not scored by an earlier window, each conditioned
-//! on up to W − 1 earlier tokens. S = W gives disjoint chunks (fast, pessimistic: early tokens of
-//! each chunk see little context); S = 1 gives every token a full context (exact, W times
-//! slower). Hugging Face's perplexity guide uses the same scheme.
+//! on up to W − 1 earlier tokens. S = W − 1 is the cheapest (nearly disjoint chunks: fast,
+//! pessimistic, as early tokens of each chunk see little context; S = W would leave a chunk's
+//! first token with no context at all, so it is refused); S = 1 gives every token a full
+//! context (exact, about W times slower). Hugging Face's perplexity guide uses the same scheme.
 
 /// Perplexity of a sequence given the log-probabilities (natural log) of its predicted tokens.
 pub fn perplexity(logprobs: &[f64]) -> f64 {
