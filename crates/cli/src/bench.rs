@@ -1,6 +1,11 @@
-//! `dojo bench generate`: prefill and decode speed of our quantized kernel against candle's
-//! quantized matmul on the same model, run side by side in this process (same machine, same
+//! Benchmarks, each against a baseline run side by side in this process (same machine, same
 //! threads, same moment), so the ratio means something on a noisy machine.
+//!
+//! - `dojo bench generate`: prefill and decode speed of our quantized kernel against candle's
+//!   quantized matmul on the same model.
+//! - `dojo bench train`: training steps of a small GPT with our fused AdamW against the same
+//!   model with candle's op-by-op `AdamW`. PyTorch, the baseline a user would otherwise pick,
+//!   runs the same configuration in `refs/bench_train.py`.
 
 use crate::llm::{Loaded, ModelArg};
 use anyhow::Result;
@@ -28,10 +33,23 @@ pub enum BenchCommand {
         #[command(flatten)]
         model: ModelArg,
     },
+    /// Training speed of a small GPT (V 256, 4 layers, 4 heads, width 128, context 128,
+    /// batch 16, pre-LN, GELU ×4, tied embeddings, AdamW lr 3e-4): 3 warm-up steps, then 15
+    /// timed; ours against candle's AdamW on the same model.
+    Train {
+        /// Threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Timed steps.
+        #[arg(long, default_value_t = 15)]
+        steps: usize,
+        /// Print JSON: `{"tokens_per_s", "step_ms", "threads", "params", "baseline": {...}, "speedup"}`.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-pub fn run(cmd: BenchCommand) -> Result<()> {
-    let BenchCommand::Generate { threads, prompt_tokens, decode_tokens, json, model } = cmd;
+fn set_threads(threads: Option<usize>) -> Result<usize> {
     if let Some(n) = threads {
         if n == 0 {
             anyhow::bail!("--threads must be at least 1");
@@ -39,7 +57,17 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         // Read by rayon's and candle's pools when they start, which is after this line.
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
-    let threads = rayon::current_num_threads();
+    Ok(rayon::current_num_threads())
+}
+
+pub fn run(cmd: BenchCommand) -> Result<()> {
+    let (threads, prompt_tokens, decode_tokens, json, model) = match cmd {
+        BenchCommand::Generate { threads, prompt_tokens, decode_tokens, json, model } => {
+            (threads, prompt_tokens, decode_tokens, json, model)
+        }
+        BenchCommand::Train { threads, steps, json } => return train(threads, steps, json),
+    };
+    let threads = set_threads(threads)?;
     let Loaded { tok, model: ours } = model.load(Backend::Quantized)?;
     let prompt = bench_prompt(&tok, prompt_tokens);
     eprintln!("benchmarking our kernel ...");
@@ -96,4 +124,96 @@ fn measure(model: &Llama, prompt: &[TokenId], steps: usize) -> Result<(f64, f64)
         next = model.forward(&[next], &mut cache, Logits::Last)?.flatten_all()?.argmax(0)?.to_scalar::<u32>()?;
     }
     Ok((prefill, steps as f64 / t1.elapsed().as_secs_f64()))
+}
+
+/// `dojo bench train`.
+fn train(threads: Option<usize>, steps: usize, json: bool) -> Result<()> {
+    if steps == 0 {
+        anyhow::bail!("--steps must be at least 1");
+    }
+    let threads = set_threads(threads)?;
+    let (b, t) = (16, 128);
+    eprintln!("benchmarking our AdamW ...");
+    let (ours, params) = train_steps(true, steps, b, t)?;
+    eprintln!("benchmarking candle's AdamW ...");
+    let (base, _) = train_steps(false, steps, b, t)?;
+    let tps = |ms: f64| (b * t) as f64 / (ms / 1e3);
+    let out = serde_json::json!({
+        "tokens_per_s": tps(ours), "step_ms": ours, "threads": threads, "params": params,
+        "baseline": { "name": "candle AdamW", "tokens_per_s": tps(base), "step_ms": base },
+        "speedup": base / ours,
+    });
+    if json {
+        println!("{}", serde_json::to_string(&out)?);
+    } else {
+        println!("threads {threads}, {params} parameters, batch {b} × {t} tokens, {steps} timed steps");
+        println!("{:<14} {:>10} {:>10}", "", "step ms", "tokens/s");
+        println!("{:<14} {:>10.1} {:>10.0}", "ours", ours, tps(ours));
+        println!("{:<14} {:>10.1} {:>10.0}", "candle AdamW", base, tps(base));
+        println!("{:<14} {:>9.2}×", "speed-up", base / ours);
+    }
+    Ok(())
+}
+
+/// Mean milliseconds per training step (after 3 untimed ones) and the parameter count.
+fn train_steps(ours: bool, steps: usize, b: usize, t: usize) -> Result<(f64, usize)> {
+    use candle_core::{DType, Device, Tensor};
+    use candle_nn::Optimizer;
+    use dojo::nn::{masked_cross_entropy, Params, Rng};
+    use dojo::pretraining::{AdamWConfig, Objective, Schedule, TrainConfig, Trainer};
+    use dojo::transformers::gpt::{Gpt, GptConfig};
+
+    let dev = Device::Cpu;
+    let params = Params::new(0);
+    let cfg = GptConfig { width: 128, heads: 4, layers: 4, hidden: 512, max_len: t, ..GptConfig::tiny(256) };
+    let gpt = Gpt::new(cfg, params.var_builder(&dev))?;
+    // Random tokens: the speed of a step does not depend on what it learns.
+    let batch = |k: u64| -> Result<(Tensor, Tensor)> {
+        let mut r = Rng::new(1).fork(k);
+        let ids: Vec<u32> = (0..b * (t + 1)).map(|_| r.below(256) as u32).collect();
+        let x = Tensor::from_vec(ids, (b, t + 1), &dev)?;
+        Ok((x.narrow(1, 0, t)?.contiguous()?, x.narrow(1, 1, t)?.contiguous()?))
+    };
+    let ones = Tensor::ones((b, t), DType::F32, &dev)?;
+    let loss_of = |k: u64| -> Result<Tensor> {
+        let (x, y) = batch(k)?;
+        Ok(masked_cross_entropy(&gpt.forward(&x, None)?, &y, &ones)?)
+    };
+    let mut times = Vec::new();
+    if ours {
+        struct Random<'a>(&'a dyn Fn(u64) -> Result<Tensor>);
+        impl Objective for Random<'_> {
+            fn loss(&mut self, step: usize, _micro: usize) -> dojo::Result<Tensor> {
+                (self.0)(step as u64).map_err(|e| dojo::Error::Config(e.to_string()))
+            }
+        }
+        let adamw = AdamWConfig { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 };
+        let tc = TrainConfig {
+            steps: steps + 3,
+            schedule: Schedule::constant(3e-4),
+            adamw,
+            clip: None,
+            ..Default::default()
+        };
+        let mut trainer = Trainer::new(&params, tc)?;
+        let mut obj = Random(&loss_of);
+        for i in 0..steps + 3 {
+            let t0 = Instant::now();
+            trainer.step(&mut obj)?;
+            if i >= 3 {
+                times.push(t0.elapsed().as_secs_f64());
+            }
+        }
+    } else {
+        let pa = candle_nn::ParamsAdamW { lr: 3e-4, weight_decay: 0.01, ..Default::default() };
+        let mut opt = candle_nn::AdamW::new(params.vars(), pa)?;
+        for i in 0..steps + 3 {
+            let t0 = Instant::now();
+            opt.backward_step(&loss_of(i as u64)?)?;
+            if i >= 3 {
+                times.push(t0.elapsed().as_secs_f64());
+            }
+        }
+    }
+    Ok((1e3 * times.iter().sum::<f64>() / times.len() as f64, params.count()))
 }

@@ -48,7 +48,8 @@ fn topics_table_marks_implemented_concepts() {
         .success()
         .stdout(predicate::str::contains("✓ Scaled dot-product attention"))
         .stdout(predicate::str::contains("✓ Rotary position embedding (RoPE)"))
-        .stdout(predicate::str::contains("· Next-token prediction objective"));
+        .stdout(predicate::str::contains("✓ Next-token prediction objective"))
+        .stdout(predicate::str::contains("· Curriculum learning"));
 }
 
 #[test]
@@ -250,4 +251,24 @@ fn eval_squad_uses_the_best_gold_answer() {
     // Q1: exact after normalisation (EM 1, F1 1). Q2: vs "dark blue": P 1, R 1/2, F1 2/3; EM 0.
     assert_eq!(v["exact_match"], 50.0);
     assert!((v["f1"].as_f64().unwrap() - 100.0 * (1.0 + 2.0 / 3.0) / 2.0).abs() < 1e-9);
+}
+
+#[test]
+fn bench_train_reports_ours_against_candles_adamw_on_the_same_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = json(
+        &dojo(&dir)
+            .args(["bench", "train", "--steps", "1", "--threads", "1", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(v["threads"], 1);
+    assert_eq!(v["params"], 842_496, "V 256, L 4, C 128, context 128, tied embeddings: {v}");
+    for k in ["tokens_per_s", "step_ms", "speedup"] {
+        assert!(v[k].as_f64().unwrap() > 0.0, "{k}: {v}");
+    }
+    assert_eq!(v["baseline"]["name"], "candle AdamW");
+    dojo(&dir).args(["bench", "train", "--steps", "0"]).assert().failure().stderr(predicate::str::contains("--steps"));
 }

@@ -19,6 +19,7 @@
 //! | [`decoding-strategies`](labs::decoding_strategies) | decoding | diversity, repetition and likelihood of every sampler on SmolLM2 |
 //! | [`speculative-decoding`](labs::speculative_decoding) | decoding | acceptance and speed-up vs early-exit draft depth |
 //! | [`prompting`](labs::prompting) | decoding | zero-shot vs few-shot vs chain-of-thought vs an evolved prompt |
+//! | [`pretrain-gpt`](labs::pretrain_gpt) | pretraining | a small GPT pretrained with the shared training stack |
 
 pub mod config;
 mod context;
@@ -47,6 +48,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::decoding_strategies::DecodingStrategies,
     &labs::speculative_decoding::SpeculativeDecoding,
     &labs::prompting::Prompting,
+    &labs::pretrain_gpt::PretrainGpt,
 ];
 
 /// The lab called `name`; the error lists the known ones.

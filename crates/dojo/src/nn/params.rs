@@ -50,6 +50,16 @@ impl Params {
         self.named_vars().into_iter().map(|(_, v)| v).collect()
     }
 
+    /// The variable called `name` (e.g. to wrap a trained layer's weight in LoRA).
+    pub fn var(&self, name: &str) -> Result<Var> {
+        let data = self.map.data().lock().expect("no panic while holding the lock");
+        data.get(name).cloned().ok_or_else(|| {
+            let mut known: Vec<&String> = data.keys().collect();
+            known.sort();
+            Error::Config(format!("no parameter named {name:?}; known: {known:?}"))
+        })
+    }
+
     /// The number of scalar parameters.
     pub fn count(&self) -> usize {
         self.named_vars().iter().map(|(_, v)| v.elem_count()).sum()

@@ -8,13 +8,22 @@
 //! - [`trainer`]: gradient accumulation, clipping by global norm, periodic evaluation, and
 //!   checkpoints ([`checkpoint`], atomic) that resume to the same numbers.
 //!
+//! The objectives: [`ntp`] (next-token windows of a stream), [`mlm`] (BERT's 80/10/10
+//! corruption), [`sft`] (prompt-masked loss with sequence packing). Fine-tuning: [`lora`],
+//! [`adapter`] (Houlsby bottleneck adapters) and [`adapter_fusion`].
+//!
 //! Planned in this topic (see `topics.toml` and the lesson `content/notes/02_pretraining.md`):
-//! the objectives (next-token, masked-LM 80/10/10, prompt-masked SFT with packing), synthetic
-//! corpora, curriculum learning, LoRA, adapters and AdapterFusion, and their labs.
+//! the facts and instruction corpora, curriculum learning, LoRA on SmolLM2, and most labs.
 
 pub mod adamw;
+pub mod adapter;
+pub mod adapter_fusion;
 pub mod checkpoint;
+pub mod lora;
+pub mod mlm;
+pub mod ntp;
 pub mod schedule;
+pub mod sft;
 pub mod trainer;
 
 pub use adamw::{AdamW, AdamWConfig};

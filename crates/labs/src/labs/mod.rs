@@ -6,6 +6,7 @@ pub mod decoding_strategies;
 pub mod moe_routing;
 pub mod multi_token_prediction;
 pub mod position_extrapolation;
+pub mod pretrain_gpt;
 pub mod prompting;
 pub mod speculative_decoding;
 pub mod transformer_xl;
