@@ -203,6 +203,18 @@ pub fn check(decks: &[Deck], slugs: &[&str]) -> Vec<String> {
     problems
 }
 
+/// A deck of `n` plain concept cards `TOPIC-0`, `TOPIC-1`, … for tests.
+#[cfg(test)]
+pub(crate) fn test_deck(topic: &str, n: usize) -> Deck {
+    let mut s = format!("topic = \"{topic}\"\n");
+    for i in 0..n {
+        s += &format!(
+            "[[card]]\nid = \"{topic}-{i}\"\nkind = \"concept\"\ndifficulty = \"easy\"\ntags = []\nfront = \"q\"\nback = \"a\"\nsee = [\"note:{topic}\"]\n"
+        );
+    }
+    Deck::parse(&s, "t").unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,15 +108,7 @@ pub fn summarize(ratings: &[(String, Rating)]) -> Summary {
 mod tests {
     use super::*;
 
-    fn deck(topic: &str, n: usize) -> Deck {
-        let mut s = format!("topic = \"{topic}\"\n");
-        for i in 0..n {
-            s += &format!(
-                "[[card]]\nid = \"{topic}-{i}\"\nkind = \"concept\"\ndifficulty = \"easy\"\ntags = []\nfront = \"q\"\nback = \"a\"\nsee = [\"note:{topic}\"]\n"
-            );
-        }
-        Deck::parse(&s, "t").unwrap()
-    }
+    use crate::deck::test_deck as deck;
 
     #[test]
     fn an_interview_mixes_topics_and_asks_due_cards_first() {

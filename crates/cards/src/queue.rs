@@ -96,15 +96,7 @@ pub fn stats(decks: &[Deck], states: &HashMap<String, CardState>, log: &[LoggedR
 mod tests {
     use super::*;
 
-    fn deck(topic: &str, n: usize) -> Deck {
-        let mut s = format!("topic = \"{topic}\"\n");
-        for i in 0..n {
-            s += &format!(
-                "[[card]]\nid = \"{topic}-{i}\"\nkind = \"concept\"\ndifficulty = \"easy\"\ntags = []\nfront = \"q\"\nback = \"a\"\nsee = [\"note:{topic}\"]\n"
-            );
-        }
-        Deck::parse(&s, "t").unwrap()
-    }
+    use crate::deck::test_deck as deck;
 
     fn state(due: i64) -> CardState {
         CardState { stability: 2.0, difficulty: 5.0, due, last_review: 0, reps: 1, lapses: 0 }

@@ -19,6 +19,11 @@ fn text(out: &[u8]) -> String {
     String::from_utf8(out.to_vec()).unwrap()
 }
 
+/// Runs `dojo ARGS` at time `now` with `input` on stdin; its stdout, after asserting success.
+fn session(dir: &Path, now: i64, args: &[&str], input: &str) -> String {
+    text(&dojo(dir, now).args(args).write_stdin(input).assert().success().get_output().stdout)
+}
+
 fn store(dir: &Path) -> Store {
     Store::open(&dir.join("home/progress.sqlite")).unwrap()
 }
@@ -35,15 +40,12 @@ fn close(a: f64, b: f32) -> bool {
 fn a_review_session_schedules_each_rating_as_fsrs_says() {
     let dir = tempfile::tempdir().unwrap();
     // Day 0: three new cards rated Good, Again, Easy; the Again card comes back and is rated Good.
-    let out = dojo(dir.path(), T0)
-        .args(["cards", "review", "--topic", "transformers", "--limit", "3"])
-        .write_stdin("\n3\n\n1\n\n4\n\n3\n")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = text(&out);
+    let out = session(
+        dir.path(),
+        T0,
+        &["cards", "review", "--topic", "transformers", "--limit", "3"],
+        "\n3\n\n1\n\n4\n\n3\n",
+    );
     assert!(out.contains("3 card(s) for topic transformers: 0 due for review, 3 new"), "{out}");
     assert!(out.contains("Session done: 4 rating(s) saved."), "{out}");
     let s = store(dir.path());
@@ -72,15 +74,8 @@ fn a_review_session_schedules_each_rating_as_fsrs_says() {
     // rate the first Hard. FSRS computes from the stored state and the 2 elapsed days.
     let day2 = g.due;
     let before = s.card_states().unwrap();
-    let out = dojo(dir.path(), day2)
-        .args(["cards", "review", "--topic", "transformers", "--limit", "5"])
-        .write_stdin("\n2\n")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert!(text(&out).contains("5 card(s) for topic transformers: 2 due for review, 3 new"), "{}", text(&out));
+    let out = session(dir.path(), day2, &["cards", "review", "--topic", "transformers", "--limit", "5"], "\n2\n");
+    assert!(out.contains("5 card(s) for topic transformers: 2 due for review, 3 new"), "{out}");
     let s = store(dir.path());
     let log = s.reviews().unwrap();
     assert_eq!(log.len(), 5);
@@ -223,15 +218,7 @@ fn notes_list_and_render_every_lesson() {
 fn an_interview_scores_the_ratings_and_feeds_the_scheduler() {
     let dir = tempfile::tempdir().unwrap();
     // 6 minutes = 2 questions: Good, then Again.
-    let out = dojo(dir.path(), T0)
-        .args(["interview", "--minutes", "6", "--seed", "7"])
-        .write_stdin("\n3\n\n1\n")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = text(&out);
+    let out = session(dir.path(), T0, &["interview", "--minutes", "6", "--seed", "7"], "\n3\n\n1\n");
     assert!(out.contains("Mock interview: 2 question(s), 6 min, seed 7"), "{out}");
     assert!(out.contains("Score: 50% over 2 answered"), "{out}");
     let log = store(dir.path()).reviews().unwrap();

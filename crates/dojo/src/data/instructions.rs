@@ -15,6 +15,9 @@
 //! [`crate::tokenizer::chat`]), without the system turn so that an example fits a tiny
 //! model's context. The prompt part ends where the answer starts, which is where SFT's loss
 //! mask switches on ([`crate::pretraining::sft`]).
+//!
+//! For the small byte-level models [`tokens`] maps the text to ids: bytes are 0–255 and the two
+//! markers are single control tokens, 256 and 257 (V = 258), as a real tokenizer treats them.
 
 use crate::nn::Rng;
 use crate::tokenizer::chat::{END_OF_TURN, START_OF_TURN};
@@ -97,6 +100,34 @@ impl Instruction {
     pub fn chat_response(&self) -> String {
         format!("{}{END_OF_TURN}\n", self.answer)
     }
+}
+
+/// Id of `<|im_start|>` in [`tokens`].
+pub const START_ID: u32 = 256;
+/// Id of `<|im_end|>` in [`tokens`].
+pub const END_ID: u32 = 257;
+/// Vocabulary of [`tokens`]: 256 bytes and the two markers.
+pub const VOCAB: usize = 258;
+
+/// Byte ids, with each `<|im_start|>` / `<|im_end|>` as one control token.
+pub fn tokens(text: &str) -> Vec<u32> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix(START_OF_TURN) {
+            out.push(START_ID);
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix(END_OF_TURN) {
+            out.push(END_ID);
+            rest = r;
+        } else {
+            let c = rest.chars().next().expect("not empty");
+            let mut buf = [0u8; 4];
+            out.extend(c.encode_utf8(&mut buf).bytes().map(u32::from));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
 }
 
 #[cfg(test)]
