@@ -10,7 +10,7 @@
 //!    revisit.
 
 use crate::deck::Deck;
-use crate::queue::Item;
+use crate::queue::{self, Item};
 use crate::schedule::Rating;
 use dojo::nn::Rng;
 use dojo_progress::CardState;
@@ -32,19 +32,13 @@ pub fn plan<'a>(
     let mut rng = Rng::new(seed);
     // 1) Group: 0 due, 1 new, 2 not yet due; shuffle, then order by group (and due time in 2).
     let mut per_topic: Vec<Vec<(u8, i64, Item<'a>)>> = Vec::new();
-    for d in decks.iter().filter(|d| topic.is_none_or(|t| t == d.topic)) {
-        let mut items: Vec<(u8, i64, Item<'a>)> = d
-            .cards
-            .iter()
-            .map(|card| {
-                let state = states.get(&card.id).copied();
-                let group = match state {
-                    Some(s) if s.due <= now => 0,
-                    None => 1,
-                    Some(_) => 2,
-                };
-                let key = if group == 2 { state.map_or(0, |s| s.due) } else { 0 };
-                (group, key, Item { card, topic: &d.topic, state })
+    for d in queue::in_scope(decks, topic) {
+        let mut items: Vec<(u8, i64, Item<'a>)> = queue::items(d, states)
+            .into_iter()
+            .map(|item| match item.state {
+                Some(s) if s.due <= now => (0, 0, item),
+                None => (1, 0, item),
+                Some(s) => (2, s.due, item),
             })
             .collect();
         rng.shuffle(&mut items);

@@ -23,6 +23,16 @@ pub struct Item<'a> {
     pub state: Option<CardState>,
 }
 
+/// The decks of `topic`, or every deck when `topic` is `None`.
+pub fn in_scope<'a>(decks: &'a [Deck], topic: Option<&str>) -> Vec<&'a Deck> {
+    decks.iter().filter(|d| topic.is_none_or(|t| t == d.topic)).collect()
+}
+
+/// Every card of `deck` with its stored state (`None` for a card never reviewed).
+pub fn items<'a>(deck: &'a Deck, states: &HashMap<String, CardState>) -> Vec<Item<'a>> {
+    deck.cards.iter().map(|card| Item { card, topic: &deck.topic, state: states.get(&card.id).copied() }).collect()
+}
+
 /// The cards to review at `now`: due ones first (most overdue first), then new ones, at most
 /// `limit` in all; only topic `topic` if given.
 pub fn due<'a>(
@@ -34,13 +44,11 @@ pub fn due<'a>(
 ) -> Vec<Item<'a>> {
     let mut old = Vec::new();
     let mut new = Vec::new();
-    for d in decks.iter().filter(|d| topic.is_none_or(|t| t == d.topic)) {
-        for card in &d.cards {
-            match states.get(&card.id) {
-                Some(s) if s.due <= now => old.push(Item { card, topic: &d.topic, state: Some(*s) }),
-                Some(_) => {}
-                None => new.push(Item { card, topic: &d.topic, state: None }),
-            }
+    for item in in_scope(decks, topic).into_iter().flat_map(|d| items(d, states)) {
+        match item.state {
+            Some(s) if s.due <= now => old.push(item),
+            Some(_) => {}
+            None => new.push(item),
         }
     }
     old.sort_by_key(|i| i.state.map(|s| s.due));

@@ -155,38 +155,37 @@ fn train(threads: Option<usize>, steps: usize, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// The benchmark model on random tokens (the speed of a step does not depend on what it learns).
+struct RandomTokens {
+    gpt: dojo::transformers::gpt::Gpt,
+    b: usize,
+    t: usize,
+}
+
+impl dojo::pretraining::Objective for RandomTokens {
+    fn loss(&mut self, step: usize, _micro: usize) -> dojo::Result<candle_core::Tensor> {
+        use candle_core::{DType, Device, Tensor};
+        let (b, t, dev) = (self.b, self.t, Device::Cpu);
+        let mut r = dojo::nn::Rng::new(1).fork(step as u64);
+        let ids: Vec<u32> = (0..b * (t + 1)).map(|_| r.below(256) as u32).collect();
+        let ids = Tensor::from_vec(ids, (b, t + 1), &dev)?;
+        let (x, y) = (ids.narrow(1, 0, t)?.contiguous()?, ids.narrow(1, 1, t)?.contiguous()?);
+        let ones = Tensor::ones((b, t), DType::F32, &dev)?;
+        dojo::nn::masked_cross_entropy(&self.gpt.forward(&x, None)?, &y, &ones)
+    }
+}
+
 /// Mean milliseconds per training step (after 3 untimed ones) and the parameter count.
 fn train_steps(ours: bool, steps: usize, b: usize, t: usize) -> Result<(f64, usize)> {
-    use candle_core::{DType, Device, Tensor};
     use candle_nn::Optimizer;
-    use dojo::nn::{masked_cross_entropy, Params, Rng};
     use dojo::pretraining::{AdamWConfig, Objective, Schedule, TrainConfig, Trainer};
     use dojo::transformers::gpt::{Gpt, GptConfig};
 
-    let dev = Device::Cpu;
-    let params = Params::new(0);
+    let params = dojo::nn::Params::new(0);
     let cfg = GptConfig { width: 128, heads: 4, layers: 4, hidden: 512, max_len: t, ..GptConfig::tiny(256) };
-    let gpt = Gpt::new(cfg, params.var_builder(&dev))?;
-    // Random tokens: the speed of a step does not depend on what it learns.
-    let batch = |k: u64| -> Result<(Tensor, Tensor)> {
-        let mut r = Rng::new(1).fork(k);
-        let ids: Vec<u32> = (0..b * (t + 1)).map(|_| r.below(256) as u32).collect();
-        let x = Tensor::from_vec(ids, (b, t + 1), &dev)?;
-        Ok((x.narrow(1, 0, t)?.contiguous()?, x.narrow(1, 1, t)?.contiguous()?))
-    };
-    let ones = Tensor::ones((b, t), DType::F32, &dev)?;
-    let loss_of = |k: u64| -> Result<Tensor> {
-        let (x, y) = batch(k)?;
-        Ok(masked_cross_entropy(&gpt.forward(&x, None)?, &y, &ones)?)
-    };
-    let mut times = Vec::new();
-    if ours {
-        struct Random<'a>(&'a dyn Fn(u64) -> Result<Tensor>);
-        impl Objective for Random<'_> {
-            fn loss(&mut self, step: usize, _micro: usize) -> dojo::Result<Tensor> {
-                (self.0)(step as u64).map_err(|e| dojo::Error::Config(e.to_string()))
-            }
-        }
+    let mut obj = RandomTokens { gpt: Gpt::new(cfg, params.var_builder(&candle_core::Device::Cpu))?, b, t };
+    // One optimizer step, ours or candle's, on the same model and the same batches.
+    let mut step: Box<dyn FnMut(usize) -> Result<()>> = if ours {
         let adamw = AdamWConfig { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 };
         let tc = TrainConfig {
             steps: steps + 3,
@@ -196,23 +195,18 @@ fn train_steps(ours: bool, steps: usize, b: usize, t: usize) -> Result<(f64, usi
             ..Default::default()
         };
         let mut trainer = Trainer::new(&params, tc)?;
-        let mut obj = Random(&loss_of);
-        for i in 0..steps + 3 {
-            let t0 = Instant::now();
-            trainer.step(&mut obj)?;
-            if i >= 3 {
-                times.push(t0.elapsed().as_secs_f64());
-            }
-        }
+        Box::new(move |_| Ok(trainer.step(&mut obj).map(|_| ())?))
     } else {
         let pa = candle_nn::ParamsAdamW { lr: 3e-4, weight_decay: 0.01, ..Default::default() };
         let mut opt = candle_nn::AdamW::new(params.vars(), pa)?;
-        for i in 0..steps + 3 {
-            let t0 = Instant::now();
-            opt.backward_step(&loss_of(i as u64)?)?;
-            if i >= 3 {
-                times.push(t0.elapsed().as_secs_f64());
-            }
+        Box::new(move |i| Ok(opt.backward_step(&obj.loss(i, 0)?)?))
+    };
+    let mut times = Vec::new();
+    for i in 0..steps + 3 {
+        let t0 = Instant::now();
+        step(i)?;
+        if i >= 3 {
+            times.push(t0.elapsed().as_secs_f64());
         }
     }
     Ok((1e3 * times.iter().sum::<f64>() / times.len() as f64, params.count()))

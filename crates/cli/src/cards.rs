@@ -97,18 +97,12 @@ pub fn run(cmd: CardsCommand) -> Result<ExitCode> {
         CardsCommand::Stats { json } => stats(&decks, json)?,
         CardsCommand::Export { anki: path } => {
             let text = anki::export(&decks);
-            write_atomic(&path, &text)?;
+            dojo_labs::write_atomic(&path, text.as_bytes())?;
             let n: usize = decks.iter().map(|d| d.cards.len()).sum();
             println!("wrote {n} cards to {} (Anki: File → Import, type Basic)", path.display());
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_atomic(path: &std::path::Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }
 
 /// One line of input, trimmed; `None` at end of input.

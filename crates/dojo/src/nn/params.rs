@@ -67,12 +67,7 @@ impl Params {
 
     /// Overwrites variable `name` with `value` (same shape), e.g. to load reference weights.
     pub fn set(&self, name: &str, value: &Tensor) -> Result<()> {
-        let data = self.map.data().lock().expect("no panic while holding the lock");
-        let var = data.get(name).ok_or_else(|| {
-            let mut known: Vec<&String> = data.keys().collect();
-            known.sort();
-            Error::Config(format!("no parameter named {name:?}; known: {known:?}"))
-        })?;
+        let var = self.var(name)?;
         if var.dims() != value.dims() {
             return Err(Error::Shape {
                 op: format!("Params::set({name})"),

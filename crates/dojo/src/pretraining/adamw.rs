@@ -111,11 +111,6 @@ impl AdamW {
         (n(true), n(false))
     }
 
-    /// Bytes of optimizer state (m and v, f32): 8 per parameter.
-    pub fn state_bytes(&self) -> usize {
-        self.slots.iter().map(|s| 8 * s.m.len()).sum()
-    }
-
     /// One update with learning rate `lr`. `grads[i]` is the flat gradient of the i-th
     /// parameter (order of [`AdamW::names`]), or `None` to leave that parameter untouched.
     pub fn step(&mut self, grads: &[Option<Vec<f32>>], lr: f64) -> Result<()> {

@@ -36,16 +36,6 @@ impl Windows {
         Ok(Self { tokens, seq_len, seed })
     }
 
-    /// The stream's length.
-    pub fn len(&self) -> usize {
-        self.tokens.len()
-    }
-
-    /// Whether the stream is empty (never: `new` refuses it).
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
-
     /// Batch `key` (e.g. step · accum + micro) of `batch` windows.
     ///
     /// # Shapes

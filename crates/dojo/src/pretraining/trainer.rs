@@ -26,7 +26,7 @@ use super::schedule::Schedule;
 use crate::nn::Params;
 use crate::{Error, Result};
 use candle_core::Tensor;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// How to train. `Default` is a small CPU run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -201,10 +201,7 @@ impl Trainer {
             }
         }
         // 2) clip, 3) update
-        let grad_norm = match self.cfg.clip {
-            Some(c) => clip_global_norm(&mut grads, c),
-            None => clip_global_norm(&mut grads, f64::INFINITY),
-        };
+        let grad_norm = clip_global_norm(&mut grads, self.cfg.clip.unwrap_or(f64::INFINITY)); // ∞: measure only
         let lr = self.cfg.schedule.at(s);
         self.opt.step(&grads, lr)?;
         self.next += 1;
@@ -235,11 +232,6 @@ impl Trainer {
         }
         Ok(())
     }
-}
-
-/// The checkpoint path of a run folder: `DIR/checkpoint.safetensors`.
-pub fn checkpoint_in(dir: &Path) -> PathBuf {
-    dir.join("checkpoint.safetensors")
 }
 
 #[cfg(test)]

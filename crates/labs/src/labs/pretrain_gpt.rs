@@ -15,6 +15,7 @@ use crate::plot::{Plot, Series};
 use crate::report::{fmt_num, Report};
 use candle_core::{DType, Device, Tensor};
 use dojo::data::stories::{bytes, stories, Difficulty};
+use dojo::decoding::sampling::{sample, SamplerConfig};
 use dojo::nn::{masked_cross_entropy, Params, Rng};
 use dojo::pretraining::ntp::Windows;
 use dojo::pretraining::{AdamWConfig, Event, Objective, Schedule, TrainConfig, Trainer};
@@ -158,23 +159,12 @@ impl Lm {
     fn sample(&self, prompt: &str, n: usize, rng: &mut Rng) -> dojo::Result<String> {
         let mut ids = bytes(prompt);
         let t = self.train.seq_len;
+        let sampler = SamplerConfig { temperature: 0.8, ..Default::default() };
         for _ in 0..n {
             let ctx = &ids[ids.len().saturating_sub(t)..];
             let x = Tensor::from_slice(ctx, (1, ctx.len()), &self.dev)?;
             let logits = self.gpt.forward(&x, None)?.squeeze(0)?.get(ctx.len() - 1)?; // (V)
-            let z: Vec<f32> = logits.to_vec1()?;
-            let m = z.iter().copied().fold(f32::MIN, f32::max);
-            let p: Vec<f64> = z.iter().map(|&v| f64::from((v - m) / 0.8).exp()).collect();
-            let (sum, u) = (p.iter().sum::<f64>(), rng.uniform());
-            let (mut acc, mut pick) = (0.0, p.len() - 1);
-            for (i, pi) in p.iter().enumerate() {
-                acc += pi / sum;
-                if u < acc {
-                    pick = i;
-                    break;
-                }
-            }
-            ids.push(pick as u32);
+            ids.push(sample(&logits.to_vec1::<f32>()?, &[], &sampler, rng));
         }
         Ok(String::from_utf8_lossy(&ids.iter().map(|&b| b as u8).collect::<Vec<_>>()).into_owned())
     }
@@ -254,28 +244,33 @@ impl Experiment for PretrainGpt {
         let (decayed, not_decayed) = trainer.optimizer().decay_split();
         let mut train_curve = Vec::new();
         let mut val_curve = vec![(0.0, lm.evaluate(0)?[0].1)]; // before any step
-        let mut logs = Vec::new();
+                                                               // Records go to metrics.jsonl as they happen; the event callback cannot fail, so the
+                                                               // first write error is kept and returned after the run.
+        let mut log_err = None;
+        let mut log = |ctx: &mut RunContext<'_>, record: serde_json::Value| {
+            if let Err(e) = ctx.log(record) {
+                log_err.get_or_insert(e);
+            }
+        };
         let mut train_secs = 0.0;
         let mut last = std::time::Instant::now();
         trainer.run(&mut lm, &mut |e| match e {
             Event::Step(s) => {
                 train_secs += last.elapsed().as_secs_f64();
                 train_curve.push((s.step as f64 + 1.0, s.loss));
-                logs.push(
-                    serde_json::json!({"step": s.step + 1, "loss": s.loss, "lr": s.lr, "grad_norm": s.grad_norm}),
-                );
+                log(ctx, serde_json::json!({"step": s.step + 1, "loss": s.loss, "lr": s.lr, "grad_norm": s.grad_norm}));
                 ctx.progress(s.step as u64 + 1, cfg.steps as u64, "training");
                 last = std::time::Instant::now();
             }
             Event::Eval(step, m) => {
                 val_curve.push((step as f64, m[0].1));
-                logs.push(serde_json::json!({"step": step, "val_loss": m[0].1}));
+                log(ctx, serde_json::json!({"step": step, "val_loss": m[0].1}));
                 last = std::time::Instant::now(); // evaluation time is not training time
             }
             _ => {}
         })?;
-        for l in logs {
-            ctx.log(l)?;
+        if let Some(e) = log_err {
+            return Err(e);
         }
         let sample = lm.samples.last().map_or(String::new(), |s| s.1.clone());
         let tokens_per_s = (cfg.steps * cfg.batch * cfg.seq_len) as f64 / train_secs.max(1e-9);
