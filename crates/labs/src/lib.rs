@@ -20,6 +20,7 @@
 //! | [`speculative-decoding`](labs::speculative_decoding) | decoding | acceptance and speed-up vs early-exit draft depth |
 //! | [`prompting`](labs::prompting) | decoding | zero-shot vs few-shot vs chain-of-thought vs an evolved prompt |
 //! | [`pretrain-gpt`](labs::pretrain_gpt) | pretraining | a small GPT pretrained with the shared training stack |
+//! | [`lora-vs-full`](labs::lora_vs_full) | pretraining | full fine-tuning vs LoRA ranks vs adapters: cost, learning, forgetting |
 
 pub mod config;
 mod context;
@@ -49,6 +50,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::speculative_decoding::SpeculativeDecoding,
     &labs::prompting::Prompting,
     &labs::pretrain_gpt::PretrainGpt,
+    &labs::lora_vs_full::LoraVsFull,
 ];
 
 /// The lab called `name`; the error lists the known ones.

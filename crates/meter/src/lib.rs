@@ -21,6 +21,27 @@
 //! trait. Each method forwards to the system allocator unchanged and only updates two atomics.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+
+/// Tells glibc's malloc to keep freed memory for reuse: serve every allocation under 256 MiB
+/// from its heap (not a fresh `mmap`) and return memory to the OS only when 1 GiB is free at
+/// the top. Call it first thing in `main`; it is process-wide, so only a binary may.
+///
+/// Why: a tensor library allocates a new buffer for every op's output. glibc's default serves
+/// blocks over 128 KiB (its threshold then adapts) with `mmap` and unmaps them on free, so each
+/// op's output page-faults in zeroed pages from the kernel. In `dojo bench train` that was about
+/// a third of the step (1235 → 775 ms per step on 2 cores), with the same peak RSS. The same
+/// settings as environment variables (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`) cover
+/// test binaries: see `.cargo/config.toml`. A no-op off glibc.
+#[allow(unsafe_code)]
+pub fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes two tuning parameters of the allocator; it is called before
+    // other threads exist and its arguments are in range.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// The system allocator plus a live-bytes counter and a resettable high-water mark.

@@ -7,6 +7,8 @@
 //! - [`softmax`]: a numerically stable softmax from plain ops, which (unlike candle's fused
 //!   `softmax_last_dim`) carries gradients.
 //! - [`LayerNorm`], [`RmsNorm`]: norms from plain ops, for the same reason.
+//! - [`fused`]: GELU, LayerNorm and softmax as single-pass kernels with hand-written backward
+//!   passes, equal to the plain versions and what the models run.
 //! - [`masked_cross_entropy`], [`masked_accuracy`]: the LM loss over the positions that count.
 //! - [`Params`]: candle's `VarBuilder` over seeded variables; a weight's initial value depends
 //!   only on the seed and its name.
@@ -14,6 +16,7 @@
 mod close;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod fused;
 mod loss;
 mod norm;
 mod ops;

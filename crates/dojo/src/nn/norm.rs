@@ -1,4 +1,5 @@
-//! LayerNorm and RMSNorm from plain tensor ops, so gradients reach their weights.
+//! LayerNorm and RMSNorm, defined in plain tensor ops so gradients reach their weights;
+//! LayerNorm runs as one fused kernel with the same values and gradients ([`super::fused`]).
 //!
 //! Papers: Ba et al. 2016, "Layer Normalization", arXiv:1607.06450; Zhang & Sennrich 2019,
 //! "Root Mean Square Layer Normalization", arXiv:1910.07467.
@@ -38,15 +39,28 @@ impl LayerNorm {
     }
 }
 
-impl Module for LayerNorm {
+impl LayerNorm {
+    /// The definition in plain ops (what [`super::fused::layer_norm`], the forward pass, is
+    /// tested against).
+    ///
     /// # Shapes
     /// (…, C) → (…, C)
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    pub fn forward_plain(&self, x: &Tensor) -> Result<Tensor> {
         let mu = x.mean_keepdim(D::Minus1)?; // (…, 1)
         let xc = x.broadcast_sub(&mu)?; // (…, C) centred
         let var = xc.sqr()?.mean_keepdim(D::Minus1)?; // (…, 1) biased variance
         let xhat = xc.broadcast_div(&(var + self.eps)?.sqrt()?)?; // (…, C) zero mean, unit variance
         xhat.broadcast_mul(&self.weight)?.broadcast_add(&self.bias)
+    }
+}
+
+impl Module for LayerNorm {
+    /// One fused pass with a hand-written backward; equal to [`LayerNorm::forward_plain`].
+    ///
+    /// # Shapes
+    /// (…, C) → (…, C)
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        super::fused::layer_norm(x, &self.weight, &self.bias, self.eps)
     }
 }
 

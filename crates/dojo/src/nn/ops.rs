@@ -7,9 +7,9 @@
 //!
 //! subtle: candle's fused `candle_nn::ops::softmax_last_dim` has no backward pass: `backward()`
 //! succeeds but no gradient reaches the input (DESIGN.md, "Silent gradient loss"). This version
-//! is what every trainable module in the library uses.
+//! is the definition; [`softmax_last`] runs it fused, with the same values and gradients.
 
-use candle_core::{Result, Tensor, D};
+use candle_core::{Result, Tensor};
 
 /// Numerically stable softmax over `dim`; a row that is all −∞ gives NaN (0/0), as in PyTorch.
 ///
@@ -21,9 +21,10 @@ pub fn softmax<Dm: candle_core::shape::Dim + Copy>(x: &Tensor, dim: Dm) -> Resul
     e.broadcast_div(&e.sum_keepdim(dim)?)
 }
 
-/// Softmax over the last dimension; see [`softmax`].
+/// Softmax over the last dimension, as one fused pass with a hand-written backward
+/// ([`super::fused::softmax_last`]); equal to [`softmax`] over `D::Minus1`.
 pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
-    softmax(x, D::Minus1)
+    super::fused::softmax_last(x)
 }
 
 #[cfg(test)]

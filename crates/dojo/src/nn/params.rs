@@ -37,6 +37,17 @@ impl Params {
         VarBuilder::from_backend(Box::new(self.clone()), DType::F32, device.clone())
     }
 
+    /// The current values as constants: a `VarBuilder` over copies of them, so a model built from
+    /// it tracks no gradient for these weights and later training of this store leaves it
+    /// unchanged (a frozen base for LoRA and adapters). Asking it for a missing name is an error.
+    pub fn frozen(&self, device: &Device) -> Result<VarBuilder<'static>> {
+        let mut values = std::collections::HashMap::new();
+        for (name, v) in self.named_vars() {
+            values.insert(name, v.as_tensor().detach().copy()?); // own storage: Var::set writes in place
+        }
+        Ok(VarBuilder::from_tensors(values, DType::F32, device))
+    }
+
     /// Every variable with its name, sorted by name.
     pub fn named_vars(&self) -> Vec<(String, Var)> {
         let data = self.map.data().lock().expect("no panic while holding the lock");

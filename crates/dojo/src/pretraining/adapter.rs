@@ -15,9 +15,15 @@
 //! nonlinearity), so it cannot be merged into the weights and adds latency at inference; LoRA's
 //! update is linear and parallel, so it merges away.
 
-use crate::Result;
+use crate::transformers::proj::{Proj, Wrapper};
+use crate::{Error, Result};
 use candle_core::{Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
+use std::sync::Arc;
+
+/// Where Houlsby puts adapters in a block: after attention's output projection and after the
+/// MLP's last layer (GELU `mlp.proj`, SwiGLU `mlp.down_proj`), before each residual add.
+pub const HOULSBY_TARGETS: [&str; 3] = ["attn.out_proj", "mlp.proj", "mlp.down_proj"];
 
 /// One bottleneck adapter.
 #[derive(Debug, Clone)]
@@ -53,6 +59,42 @@ impl Adapter {
     }
 }
 
+impl Wrapper for Adapter {
+    /// Adapter(base(x)): the adapter runs in series after the layer.
+    fn forward(&self, base: &Linear, x: &Tensor) -> Result<Tensor> {
+        Adapter::forward(self, &base.forward(x)?)
+    }
+
+    fn describe(&self) -> String {
+        format!("adapter m={}", self.down.weight().dims()[0])
+    }
+}
+
+/// Inserts a bottleneck adapter of width `m` after every projection whose name ends with one of
+/// `targets` (usually [`HOULSBY_TARGETS`]); parameters go in `vb` under `<name>.adapter`. Returns
+/// the adapters by projection name, so they can be fused later.
+pub fn insert_adapters(
+    projections: Vec<(String, &mut Proj)>,
+    targets: &[&str],
+    m: usize,
+    vb: &VarBuilder,
+) -> Result<Vec<(String, Adapter)>> {
+    let mut out = Vec::new();
+    for (name, proj) in projections {
+        if !targets.iter().any(|t| name.ends_with(t)) {
+            continue;
+        }
+        let (c, _) = proj.base().weight().dims2()?;
+        let a = Adapter::new(c, m, vb.pp(format!("{name}.adapter")))?;
+        proj.wrap(Arc::new(a.clone()));
+        out.push((name, a));
+    }
+    if out.is_empty() {
+        return Err(Error::Config(format!("no projection matches the adapter targets {targets:?}")));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +120,26 @@ mod tests {
         p.set("up.weight", &Rng::new(2).randn((8, 2), 1.0, &dev).unwrap()).unwrap();
         let grads = a.forward(&h).unwrap().sqr().unwrap().sum_all().unwrap().backward().unwrap();
         assert!(grads.get(&p.var("down.weight").unwrap()).is_some());
+    }
+
+    #[test]
+    fn houlsby_adapters_in_a_gpt_start_as_the_identity() {
+        use crate::transformers::gpt::{Gpt, GptConfig};
+        let dev = Device::Cpu;
+        let cfg = GptConfig { width: 16, hidden: 32, max_len: 8, ..GptConfig::tiny(11) };
+        let pretrained = Params::new(1);
+        let ids = Tensor::new(&[[1u32, 4, 2, 7]], &dev).unwrap();
+        let want = Gpt::new(cfg, pretrained.var_builder(&dev)).unwrap().forward(&ids, None).unwrap();
+        let mut tuned = Gpt::new(cfg, pretrained.frozen(&dev).unwrap()).unwrap();
+        let p = Params::new(2);
+        let adapters = insert_adapters(tuned.projections_mut(), &HOULSBY_TARGETS, 4, &p.var_builder(&dev)).unwrap();
+        let names: Vec<&str> = adapters.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["blocks.0.attn.out_proj", "blocks.0.mlp.proj", "blocks.1.attn.out_proj", "blocks.1.mlp.proj"]
+        );
+        // 4 adapters × (2·m·C + m + C) = 4 · (2·4·16 + 4 + 16) = 592.
+        assert_eq!(p.count(), 592);
+        assert_close(&tuned.forward(&ids, None).unwrap(), &want, Tolerance::F32);
     }
 }

@@ -19,6 +19,7 @@
 //! forward pass runs all N adapters.
 
 use super::adapter::Adapter;
+use crate::transformers::proj::Wrapper;
 use crate::{Error, Result};
 use candle_core::{Module, Tensor, D};
 use candle_nn::{Linear, VarBuilder};
@@ -64,6 +65,17 @@ impl AdapterFusion {
                                                     // 3) h + Σₙ wₙ · W_V (aₙ − h)
         let mixed = w.unsqueeze(D::Minus1)?.broadcast_mul(&self.v.forward(&deltas)?)?.sum(2)?; // (B, T, C)
         Ok(((h + mixed)?, w))
+    }
+}
+
+impl Wrapper for AdapterFusion {
+    /// Fusion(base(x)), in the adapters' place.
+    fn forward(&self, base: &Linear, x: &Tensor) -> Result<Tensor> {
+        Ok(AdapterFusion::forward(self, &base.forward(x)?)?.0)
+    }
+
+    fn describe(&self) -> String {
+        format!("fusion of {} adapters", self.adapters.len())
     }
 }
 

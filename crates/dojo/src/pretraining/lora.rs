@@ -20,9 +20,11 @@
 //! Merge: W ← W + (α/r)·B·A gives one plain linear layer, so inference costs nothing extra;
 //! unmerge subtracts the same product (up to f32 rounding) to swap in another adapter.
 
+use crate::transformers::proj::{Proj, Wrapper};
 use crate::{Error, Result};
 use candle_core::{Tensor, Var};
-use candle_nn::VarBuilder;
+use candle_nn::{Linear, VarBuilder};
+use std::sync::Arc;
 
 /// LoRA's rank and scale.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -128,6 +130,45 @@ impl LoraLinear {
     }
 }
 
+impl Wrapper for LoraLinear {
+    /// LoRA holds its own handle on the base weight (to merge into it), so `base` is not read.
+    fn forward(&self, _base: &Linear, x: &Tensor) -> Result<Tensor> {
+        LoraLinear::forward(self, x)
+    }
+
+    fn describe(&self) -> String {
+        format!("lora r={}", self.lora_a.dims()[0])
+    }
+}
+
+/// Wraps in LoRA every projection whose name ends with one of `targets` (e.g. `["attn.q_proj",
+/// "attn.v_proj"]`, the paper's choice); each one's A and B are created in `vb` under the
+/// projection's name (`blocks.0.attn.q_proj.lora_a`). Returns the trainable parameter count.
+///
+/// The base weights are read, never trained: build the model from frozen values
+/// ([`crate::nn::Params::frozen`]) so no gradient is tracked for them at all.
+pub fn apply_lora(
+    projections: Vec<(String, &mut Proj)>,
+    targets: &[&str],
+    cfg: LoraConfig,
+    vb: &VarBuilder,
+) -> Result<usize> {
+    let mut trainable = 0;
+    for (name, proj) in projections {
+        if !targets.iter().any(|t| name.ends_with(t)) {
+            continue;
+        }
+        let base = proj.base();
+        let lora = LoraLinear::new(Var::from_tensor(base.weight())?, base.bias().cloned(), cfg, vb.pp(&name))?;
+        trainable += lora.trainable();
+        proj.wrap(Arc::new(lora));
+    }
+    if trainable == 0 {
+        return Err(Error::Config(format!("no projection matches the LoRA targets {targets:?}")));
+    }
+    Ok(trainable)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +260,44 @@ mod tests {
         assert_eq!((big.trainable(), big.frozen()), (9_216, 331_776));
         let w = Var::zeros((4, 3), candle_core::DType::F32, &dev).unwrap();
         assert!(LoraLinear::new(w, None, LoraConfig { rank: 4, alpha: 1.0 }, Params::new(0).var_builder(&dev)).is_err());
+    }
+
+    #[test]
+    fn lora_on_a_frozen_gpt_starts_at_the_base_model_and_trains_only_a_and_b() {
+        use crate::transformers::gpt::{Gpt, GptConfig};
+        let dev = Device::Cpu;
+        let cfg = GptConfig { width: 16, hidden: 32, max_len: 8, ..GptConfig::tiny(11) };
+        let pretrained = Params::new(1);
+        let base = Gpt::new(cfg, pretrained.var_builder(&dev)).unwrap();
+        let ids = Tensor::new(&[[1u32, 4, 2, 7]], &dev).unwrap();
+        let want = base.forward(&ids, None).unwrap();
+        let mut tuned = Gpt::new(cfg, pretrained.frozen(&dev).unwrap()).unwrap();
+        let lora = Params::new(2);
+        let n = apply_lora(
+            tuned.projections_mut(),
+            &["attn.q_proj", "attn.v_proj"],
+            LoraConfig { rank: 2, alpha: 4.0 },
+            &lora.var_builder(&dev),
+        )
+        .unwrap();
+        // 2 layers × 2 projections × r·(in + out) = 4 · 2·32 = 256.
+        assert_eq!((n, lora.count(), lora.named_vars().len()), (256, 256, 8));
+        assert_close(&tuned.forward(&ids, None).unwrap(), &want, Tolerance::F32);
+        for (name, _) in lora.named_vars() {
+            if name.ends_with("lora_b") {
+                lora.set(&name, &Rng::new(3).randn((16, 2), 0.5, &dev).unwrap()).unwrap();
+            }
+        }
+        let out = tuned.forward(&ids, None).unwrap();
+        let moved = (&out - &want).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(moved > 1e-3, "a nonzero B changes the output: {moved}");
+        let grads = out.sqr().unwrap().sum_all().unwrap().backward().unwrap();
+        for (name, v) in pretrained.named_vars() {
+            assert!(grads.get(&v).is_none(), "frozen {name} got a gradient");
+        }
+        assert!(lora.named_vars().iter().all(|(_, v)| grads.get(v).is_some()));
+        let e =
+            apply_lora(tuned.projections_mut(), &["nope"], LoraConfig { rank: 2, alpha: 4.0 }, &lora.var_builder(&dev));
+        assert!(e.unwrap_err().to_string().contains("no projection matches"));
     }
 }

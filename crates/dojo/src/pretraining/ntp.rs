@@ -10,9 +10,11 @@
 //! the stream; the offset of example i of step s comes from `Rng::new(seed).fork(…)` of (s, i),
 //! so a batch depends only on its step (what the trainer's resume needs).
 
-use crate::nn::Rng;
+use super::trainer::Objective;
+use crate::nn::{masked_cross_entropy, Rng};
+use crate::transformers::gpt::Gpt;
 use crate::{Error, Result};
-use candle_core::{Device, Tensor};
+use candle_core::{DType, Device, Tensor, D};
 
 /// Random windows of a token stream, as (inputs, targets) batches.
 #[derive(Debug, Clone)]
@@ -62,6 +64,74 @@ impl Windows {
     }
 }
 
+/// The mean next-token loss of `gpt` on a batch (nats per token).
+///
+/// # Shapes
+/// x, y: (B, T) u32 → scalar
+pub fn loss(gpt: &Gpt, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let logits = gpt.forward(x, None)?; // (B, T) -> (B, T, V)
+    masked_cross_entropy(&logits, y, &Tensor::ones(y.dims(), DType::F32, y.device())?)
+}
+
+/// Next-token training of a GPT on a stream: random windows per step, and the loss on a fixed
+/// validation batch (`val_loss`) at each evaluation.
+pub struct NextToken<'a> {
+    /// The model being trained.
+    pub gpt: &'a Gpt,
+    /// Where training windows come from.
+    pub train: Windows,
+    /// Windows per micro-batch B, e.g. 16.
+    pub batch: usize,
+    /// Validation (inputs, targets), e.g. from [`Windows::sequential`]; None = no evaluation.
+    pub val: Option<(Tensor, Tensor)>,
+}
+
+impl Objective for NextToken<'_> {
+    fn loss(&mut self, step: usize, micro: usize) -> Result<Tensor> {
+        let dev = self.gpt.device();
+        let (x, y) = self.train.batch((step as u64) << 8 | micro as u64, self.batch, &dev)?;
+        loss(self.gpt, &x, &y)
+    }
+
+    fn evaluate(&mut self, _step: usize) -> Result<Vec<(String, f64)>> {
+        match &self.val {
+            Some((x, y)) => Ok(vec![("val_loss".into(), f64::from(loss(self.gpt, x, y)?.to_scalar::<f32>()?))]),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// log p(continuation | prefix) summed over the continuation's tokens, for each continuation:
+/// how a language model answers a multiple-choice question (pick the argmax). All choices run
+/// as one batch, right-padded; padding comes after every scored token, so under the causal mask
+/// it changes nothing.
+///
+/// # Shapes
+/// prefix: P tokens, continuations: N lists → N log-probabilities
+pub fn continuation_logprobs(gpt: &Gpt, prefix: &[u32], continuations: &[Vec<u32>]) -> Result<Vec<f64>> {
+    if prefix.is_empty() || continuations.iter().any(Vec::is_empty) {
+        return Err(Error::Config("prefix and every continuation need at least one token".into()));
+    }
+    let p = prefix.len();
+    let t = p + continuations.iter().map(Vec::len).max().unwrap_or(0) - 1; // inputs exclude the last token
+    let rows: Vec<u32> = continuations
+        .iter()
+        .flat_map(|c| {
+            let mut r: Vec<u32> = prefix.iter().chain(c).copied().collect();
+            r.truncate(t);
+            r.resize(t, 0);
+            r
+        })
+        .collect();
+    let x = Tensor::from_vec(rows, (continuations.len(), t), &gpt.device())?;
+    let logp = candle_nn::ops::log_softmax(&gpt.forward(&x, None)?, D::Minus1)?.to_vec3::<f32>()?; // (N, T, V)
+    Ok(continuations
+        .iter()
+        .zip(&logp)
+        .map(|(c, lp)| c.iter().enumerate().map(|(j, &tok)| f64::from(lp[p - 1 + j][tok as usize])).sum())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +154,22 @@ mod tests {
         let (sx, sy) = w.sequential(100, &Device::Cpu).unwrap();
         assert_eq!(sx.dims(), [12, 8]); // ⌊99 / 8⌋ windows
         assert_eq!(sy.to_vec2::<u32>().unwrap()[11][7], 96);
+    }
+
+    #[test]
+    fn continuation_logprobs_equal_the_log_probs_of_full_sequences() {
+        use crate::transformers::gpt::GptConfig;
+        let dev = Device::Cpu;
+        let gpt =
+            Gpt::new(GptConfig { max_len: 16, ..GptConfig::tiny(9) }, crate::nn::Params::new(1).var_builder(&dev))
+                .unwrap();
+        let got = continuation_logprobs(&gpt, &[1, 2], &[vec![3], vec![4, 5, 6]]).unwrap();
+        // By hand for [1, 2, 4, 5, 6]: log p(4|1 2) + log p(5|1 2 4) + log p(6|1 2 4 5).
+        let x = Tensor::new(&[[1u32, 2, 4, 5]], &dev).unwrap();
+        let lp =
+            candle_nn::ops::log_softmax(&gpt.forward(&x, None).unwrap(), D::Minus1).unwrap().to_vec3::<f32>().unwrap();
+        let want = f64::from(lp[0][1][4] + lp[0][2][5] + lp[0][3][6]);
+        assert!((got[1] - want).abs() < 1e-5, "{got:?} vs {want}");
+        assert!(got[0] < 0.0 && continuation_logprobs(&gpt, &[], &[vec![1]]).is_err());
     }
 }

@@ -128,6 +128,18 @@ impl Block {
         })
     }
 
+    /// Its projections with their parameter names (`attn.q_proj`, …, `mlp.fc`, …), for
+    /// fine-tuning methods to wrap.
+    pub fn projections_mut(&mut self) -> Vec<(String, &mut super::proj::Proj)> {
+        let mut out: Vec<(String, &mut super::proj::Proj)> =
+            self.attn.projections_mut().into_iter().map(|(n, p)| (format!("attn.{n}"), p)).collect();
+        if let Some((cross, _)) = &mut self.cross {
+            out.extend(cross.projections_mut().into_iter().map(|(n, p)| (format!("cross_attn.{n}"), p)));
+        }
+        out.extend(self.mlp.projections_mut().into_iter().map(|(n, p)| (format!("mlp.{n}"), p)));
+        out
+    }
+
     /// Applies the block. `mask` is self-attention's additive mask (causal for a decoder, padding
     /// for an encoder); `memory` is required exactly when the block has cross-attention.
     ///

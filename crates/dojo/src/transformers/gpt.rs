@@ -142,6 +142,21 @@ impl Gpt {
         self.cfg
     }
 
+    /// The device its weights are on.
+    pub fn device(&self) -> candle_core::Device {
+        self.wte.embeddings().device().clone()
+    }
+
+    /// Every projection of every block with its parameter name (`blocks.0.attn.q_proj`, …,
+    /// `blocks.1.mlp.proj`), for fine-tuning methods to wrap (see [`super::proj`]).
+    pub fn projections_mut(&mut self) -> Vec<(String, &mut super::proj::Proj)> {
+        let mut out = Vec::new();
+        for (i, b) in self.blocks.iter_mut().enumerate() {
+            out.extend(b.projections_mut().into_iter().map(|(n, p)| (format!("blocks.{i}.{n}"), p)));
+        }
+        out
+    }
+
     /// Fresh per-layer KV caches for incremental decoding.
     pub fn new_caches(&self) -> Vec<KvCache> {
         vec![KvCache::new(); self.cfg.layers]

@@ -8,6 +8,7 @@
 
 use super::attention::scaled_dot_product_attention;
 use super::kv_cache::KvCache;
+use super::proj::Proj;
 use super::rope::Rope;
 use crate::nn::{expect_shape, Dim};
 use crate::{Error, Result};
@@ -51,13 +52,13 @@ pub(crate) fn check_heads(width: usize, heads: usize) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct MultiHeadAttention {
     /// W_Q as a linear layer, weight (C, C).
-    pub q_proj: Linear,
+    pub q_proj: Proj,
     /// W_K, weight (C, C).
-    pub k_proj: Linear,
+    pub k_proj: Proj,
     /// W_V, weight (C, C).
-    pub v_proj: Linear,
+    pub v_proj: Proj,
     /// W_O, weight (C, C).
-    pub out_proj: Linear,
+    pub out_proj: Proj,
     /// Rotary positions applied to queries and keys, if the model uses RoPE.
     pub rope: Option<Rope>,
     cfg: MhaConfig,
@@ -74,10 +75,10 @@ impl MultiHeadAttention {
         cfg.check()?;
         let c = cfg.width;
         Ok(Self {
-            q_proj: linear(c, c, cfg.bias, vb.pp("q_proj"))?,
-            k_proj: linear(c, c, cfg.bias, vb.pp("k_proj"))?,
-            v_proj: linear(c, c, cfg.bias, vb.pp("v_proj"))?,
-            out_proj: linear(c, c, cfg.bias, vb.pp("out_proj"))?,
+            q_proj: Proj::new(linear(c, c, cfg.bias, vb.pp("q_proj"))?),
+            k_proj: Proj::new(linear(c, c, cfg.bias, vb.pp("k_proj"))?),
+            v_proj: Proj::new(linear(c, c, cfg.bias, vb.pp("v_proj"))?),
+            out_proj: Proj::new(linear(c, c, cfg.bias, vb.pp("out_proj"))?),
             rope: None,
             cfg,
         })
@@ -92,6 +93,16 @@ impl MultiHeadAttention {
     /// The configuration.
     pub fn config(&self) -> MhaConfig {
         self.cfg
+    }
+
+    /// The four projections with their parameter names, for fine-tuning methods to wrap.
+    pub fn projections_mut(&mut self) -> [(&'static str, &mut Proj); 4] {
+        [
+            ("q_proj", &mut self.q_proj),
+            ("k_proj", &mut self.k_proj),
+            ("v_proj", &mut self.v_proj),
+            ("out_proj", &mut self.out_proj),
+        ]
     }
 
     /// Self-attention: queries, keys and values all come from `x`.

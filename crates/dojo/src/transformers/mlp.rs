@@ -8,9 +8,10 @@
 //! and holds about two thirds of a transformer's parameters.
 
 use super::mha::linear;
+use super::proj::Proj;
 use crate::Result;
 use candle_core::{Module, Tensor};
-use candle_nn::{Linear, VarBuilder};
+use candle_nn::VarBuilder;
 
 /// Which feed-forward network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -29,18 +30,18 @@ pub enum Mlp {
     /// GELU MLP; names `fc` (C → hidden) and `proj` (hidden → C).
     Gelu {
         /// W₁, b₁.
-        fc: Linear,
+        fc: Proj,
         /// W₂, b₂.
-        proj: Linear,
+        proj: Proj,
     },
     /// SwiGLU; names `gate_proj`, `up_proj` (C → hidden) and `down_proj` (hidden → C).
     Swiglu {
         /// W_gate.
-        gate_proj: Linear,
+        gate_proj: Proj,
         /// W_up.
-        up_proj: Linear,
+        up_proj: Proj,
         /// W_down.
-        down_proj: Linear,
+        down_proj: Proj,
     },
 }
 
@@ -49,15 +50,25 @@ impl Mlp {
     pub fn new(kind: MlpKind, width: usize, hidden: usize, bias: bool, vb: VarBuilder) -> Result<Self> {
         Ok(match kind {
             MlpKind::Gelu => Mlp::Gelu {
-                fc: linear(width, hidden, bias, vb.pp("fc"))?,
-                proj: linear(hidden, width, bias, vb.pp("proj"))?,
+                fc: Proj::new(linear(width, hidden, bias, vb.pp("fc"))?),
+                proj: Proj::new(linear(hidden, width, bias, vb.pp("proj"))?),
             },
             MlpKind::Swiglu => Mlp::Swiglu {
-                gate_proj: linear(width, hidden, bias, vb.pp("gate_proj"))?,
-                up_proj: linear(width, hidden, bias, vb.pp("up_proj"))?,
-                down_proj: linear(hidden, width, bias, vb.pp("down_proj"))?,
+                gate_proj: Proj::new(linear(width, hidden, bias, vb.pp("gate_proj"))?),
+                up_proj: Proj::new(linear(width, hidden, bias, vb.pp("up_proj"))?),
+                down_proj: Proj::new(linear(hidden, width, bias, vb.pp("down_proj"))?),
             },
         })
+    }
+
+    /// Its projections with their parameter names, for fine-tuning methods to wrap.
+    pub fn projections_mut(&mut self) -> Vec<(&'static str, &mut Proj)> {
+        match self {
+            Mlp::Gelu { fc, proj } => vec![("fc", fc), ("proj", proj)],
+            Mlp::Swiglu { gate_proj, up_proj, down_proj } => {
+                vec![("gate_proj", gate_proj), ("up_proj", up_proj), ("down_proj", down_proj)]
+            }
+        }
     }
 }
 
@@ -67,7 +78,7 @@ impl Module for Mlp {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
             // GELU(z) = z·Φ(z), the exact (erf) form, as torch's default.
-            Mlp::Gelu { fc, proj } => proj.forward(&fc.forward(x)?.gelu_erf()?), // (B, T, C) -> (B, T, 4C) -> (B, T, C)
+            Mlp::Gelu { fc, proj } => proj.forward(&crate::nn::fused::gelu(&fc.forward(x)?)?), // (B, T, C) -> (B, T, 4C) -> (B, T, C)
             // SiLU(z) = z·σ(z); the gate decides, per hidden unit, how much of `up` passes.
             Mlp::Swiglu { gate_proj, up_proj, down_proj } => {
                 let gated = (gate_proj.forward(x)?.silu()? * up_proj.forward(x)?)?; // (B, T, hidden)

@@ -9,6 +9,7 @@
 //! - [`mha`]: multi-head attention; [`gqa`]: grouped-query and multi-query attention.
 //! - [`kv_cache`]: incremental decoding without recomputation.
 //! - [`mlp`]: the feed-forward network, GELU or SwiGLU.
+//! - [`proj`]: the linear projection fine-tuning methods (LoRA, adapters) wrap.
 //! - Positions: [`positions`] (sinusoidal, learned, NoPE), [`rope`] (both pairings),
 //!   [`alibi`] (linear distance biases).
 //! - Models: [`block`] (pre-/post-LN, cross-attention), [`gpt`] (decoder-only), [`bert`]
@@ -40,6 +41,7 @@ pub mod moe;
 pub mod mtp;
 pub mod performer;
 pub mod positions;
+pub mod proj;
 pub mod rope;
 pub mod sliding_window;
 pub mod transformer_xl;

@@ -3,10 +3,12 @@
 pub mod architectures;
 pub mod attention_cost;
 pub mod decoding_strategies;
+pub mod lora_vs_full;
 pub mod moe_routing;
 pub mod multi_token_prediction;
 pub mod position_extrapolation;
 pub mod pretrain_gpt;
 pub mod prompting;
 pub mod speculative_decoding;
+pub mod tiny_lm;
 pub mod transformer_xl;
