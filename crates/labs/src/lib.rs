@@ -21,6 +21,7 @@
 //! | [`prompting`](labs::prompting) | decoding | zero-shot vs few-shot vs chain-of-thought vs an evolved prompt |
 //! | [`pretrain-gpt`](labs::pretrain_gpt) | pretraining | a small GPT pretrained with the shared training stack |
 //! | [`lora-vs-full`](labs::lora_vs_full) | pretraining | full fine-tuning vs LoRA ranks vs adapters: cost, learning, forgetting |
+//! | [`adapter-fusion`](labs::adapter_fusion) | pretraining | two task adapters composed by a learned fusion |
 
 pub mod config;
 mod context;
@@ -51,6 +52,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::prompting::Prompting,
     &labs::pretrain_gpt::PretrainGpt,
     &labs::lora_vs_full::LoraVsFull,
+    &labs::adapter_fusion::AdapterFusionLab,
 ];
 
 /// The lab called `name`; the error lists the known ones.

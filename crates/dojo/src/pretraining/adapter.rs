@@ -50,6 +50,21 @@ impl Adapter {
         Ok(self.up.forward(&z)?) // (…, m) -> (…, C)
     }
 
+    /// A copy whose weights are constants: it still passes gradients to its input, but tracks
+    /// none for its own weights (how a fusion layer holds trained adapters).
+    pub fn frozen(&self) -> Result<Self> {
+        let freeze = |l: &Linear| -> Result<Linear> {
+            let b = l.bias().map(|b| b.detach().copy()).transpose()?;
+            Ok(Linear::new(l.weight().detach().copy()?, b))
+        };
+        Ok(Self { down: freeze(&self.down)?, up: freeze(&self.up)? })
+    }
+
+    /// Its parameters: 2·m·C + m + C.
+    pub fn parameter_count(&self) -> usize {
+        [&self.down, &self.up].iter().map(|l| l.weight().elem_count() + l.bias().map_or(0, |b| b.elem_count())).sum()
+    }
+
     /// h + delta(h).
     ///
     /// # Shapes
@@ -108,7 +123,7 @@ mod tests {
         let h = Rng::new(1).randn((2, 3, 8), 1.0, &dev).unwrap();
         assert_close(&a.forward(&h).unwrap(), &h, Tolerance::F32);
         // Parameters: 2·m·C + m + C = 2·2·8 + 2 + 8 = 42.
-        assert_eq!(p.count(), 42);
+        assert_eq!((p.count(), a.parameter_count()), (42, 42));
         // W_up = 0: only the up-projection gets a gradient at the start (as LoRA's B).
         let grads = a.forward(&h).unwrap().sqr().unwrap().sum_all().unwrap().backward().unwrap();
         let g = |n: &str| {

@@ -1,5 +1,6 @@
 //! The labs, one file each.
 
+pub mod adapter_fusion;
 pub mod architectures;
 pub mod attention_cost;
 pub mod decoding_strategies;
