@@ -20,6 +20,7 @@
 //! | [`speculative-decoding`](labs::speculative_decoding) | decoding | acceptance and speed-up vs early-exit draft depth |
 //! | [`prompting`](labs::prompting) | decoding | zero-shot vs few-shot vs chain-of-thought vs an evolved prompt |
 //! | [`pretrain-gpt`](labs::pretrain_gpt) | pretraining | a small GPT pretrained with the shared training stack |
+//! | [`curriculum`](labs::curriculum) | pretraining | easy-to-hard ordering vs a shuffled mix of story levels |
 //! | [`lora-vs-full`](labs::lora_vs_full) | pretraining | full fine-tuning vs LoRA ranks vs adapters: cost, learning, forgetting |
 //! | [`adapter-fusion`](labs::adapter_fusion) | pretraining | two task adapters composed by a learned fusion |
 
@@ -51,6 +52,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::speculative_decoding::SpeculativeDecoding,
     &labs::prompting::Prompting,
     &labs::pretrain_gpt::PretrainGpt,
+    &labs::curriculum::Curriculum,
     &labs::lora_vs_full::LoraVsFull,
     &labs::adapter_fusion::AdapterFusionLab,
 ];

@@ -1,6 +1,6 @@
 //! Fused CPU kernels with hand-written backward passes: GELU, LayerNorm and softmax.
 //!
-//! The plain-op versions ([`super::norm`], [`super::ops`], `Tensor::gelu_erf`) are the
+//! The plain-op versions ([`super::LayerNorm::forward_plain`], [`super::softmax`], `Tensor::gelu_erf`) are the
 //! definitions: readable, and differentiated by candle's autograd one small op at a time. Each
 //! small op allocates its output, and its backward allocates a gradient buffer, zeroes it and
 //! adds into it, so a LayerNorm costs ~9 passes over memory forward and ~20 backward. Here each

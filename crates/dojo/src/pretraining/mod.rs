@@ -12,8 +12,10 @@
 //! corruption), [`sft`] (prompt-masked loss with sequence packing). Fine-tuning: [`lora`],
 //! [`adapter`] (Houlsby bottleneck adapters) and [`adapter_fusion`].
 //!
+//! Fine-tuning methods wrap a model's projections by name ([`crate::transformers::proj`]);
+//! the labs `lora-vs-full` and `adapter-fusion` compare them, `curriculum` orders the data.
 //! Planned in this topic (see `topics.toml` and the lesson `content/notes/02_pretraining.md`):
-//! the facts and instruction corpora, curriculum learning, LoRA on SmolLM2, and most labs.
+//! instruction tuning of a tiny GPT, MLM vs next-token, and LoRA on SmolLM2.
 
 pub mod adamw;
 pub mod adapter;

@@ -3,6 +3,7 @@
 pub mod adapter_fusion;
 pub mod architectures;
 pub mod attention_cost;
+pub mod curriculum;
 pub mod decoding_strategies;
 pub mod lora_vs_full;
 pub mod moe_routing;
