@@ -13,11 +13,11 @@ use crate::context::RunContext;
 use crate::lab::{Experiment, LabConfig, LabError, LabInfo};
 use crate::plot::{Plot, Series};
 use crate::report::{fmt_num, Report};
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 use dojo::data::stories::{bytes, stories, Difficulty};
 use dojo::decoding::sampling::{sample, SamplerConfig};
-use dojo::nn::{masked_cross_entropy, Params, Rng};
-use dojo::pretraining::ntp::Windows;
+use dojo::nn::{Params, Rng};
+use dojo::pretraining::ntp::{loss, Windows};
 use dojo::pretraining::{AdamWConfig, Event, Objective, Schedule, TrainConfig, Trainer};
 use dojo::transformers::gpt::{Gpt, GptConfig};
 use serde::{Deserialize, Serialize};
@@ -149,12 +149,6 @@ struct Lm {
 }
 
 impl Lm {
-    fn loss_on(&self, x: &Tensor, y: &Tensor) -> dojo::Result<Tensor> {
-        let logits = self.gpt.forward(x, None)?; // (B, T) -> (B, T, V)
-        let ones = Tensor::ones(y.dims(), DType::F32, &self.dev)?;
-        masked_cross_entropy(&logits, y, &ones)
-    }
-
     /// `n` bytes sampled at temperature 0.8 after `prompt`.
     fn sample(&self, prompt: &str, n: usize, rng: &mut Rng) -> dojo::Result<String> {
         let mut ids = bytes(prompt);
@@ -173,12 +167,12 @@ impl Lm {
 impl Objective for Lm {
     fn loss(&mut self, step: usize, micro: usize) -> dojo::Result<Tensor> {
         let (x, y) = self.train.batch((step as u64) << 8 | micro as u64, self.batch, &self.dev)?;
-        self.loss_on(&x, &y)
+        loss(&self.gpt, &x, &y)
     }
 
     fn evaluate(&mut self, step: usize) -> dojo::Result<Vec<(String, f64)>> {
         let (x, y) = self.val.clone();
-        let val = f64::from(self.loss_on(&x, &y)?.to_scalar::<f32>()?);
+        let val = f64::from(loss(&self.gpt, &x, &y)?.to_scalar::<f32>()?);
         let sample = self.sample(self.prompt, self.sample_len, &mut Rng::new(self.seed).fork(1000 + step as u64))?;
         self.samples.push((step, sample));
         Ok(vec![("val_loss".into(), val)])

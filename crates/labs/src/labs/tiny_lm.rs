@@ -76,6 +76,20 @@ pub struct Base {
     pub curve: Vec<(f64, f64)>,
 }
 
+/// The labs' training recipe: `steps` AdamW steps (λ = 0.1 on matrices), 10% linear warmup to
+/// `lr`, cosine to `lr`/10, clipping at norm 1, evaluation every `eval_every` steps.
+pub fn train_config(steps: usize, lr: f64, eval_every: usize) -> TrainConfig {
+    TrainConfig {
+        steps,
+        accum: 1,
+        schedule: Schedule { peak: lr, floor: lr / 10.0, warmup: (steps / 10).max(1), total: steps },
+        adamw: AdamWConfig { weight_decay: 0.1, ..Default::default() },
+        clip: Some(1.0),
+        eval_every,
+        ckpt_every: 0,
+    }
+}
+
 /// What a training run recorded.
 pub struct Run {
     /// Training loss per step.
@@ -102,16 +116,7 @@ pub fn train(
     ctx: &mut RunContext<'_>,
     label: &str,
 ) -> Result<Run, LabError> {
-    let tcfg = TrainConfig {
-        steps,
-        accum: 1,
-        schedule: Schedule { peak: lr, floor: lr / 10.0, warmup: (steps / 10).max(1), total: steps },
-        adamw: AdamWConfig { weight_decay: 0.1, ..Default::default() },
-        clip: Some(1.0),
-        eval_every,
-        ckpt_every: 0,
-    };
-    let mut trainer = Trainer::new(params, tcfg)?;
+    let mut trainer = Trainer::new(params, train_config(steps, lr, eval_every))?;
     let mut obj = Evaluated { inner: NextToken { gpt, train: windows, batch, val: None }, evals };
     let mut run = Run { curve: Vec::with_capacity(steps), evals: Vec::new(), ms_per_step: 0.0 };
     run.evals.push((0, obj.losses()?));
