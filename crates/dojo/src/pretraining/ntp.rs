@@ -73,6 +73,11 @@ pub fn loss(gpt: &Gpt, x: &Tensor, y: &Tensor) -> Result<Tensor> {
     masked_cross_entropy(&logits, y, &Tensor::ones(y.dims(), DType::F32, y.device())?)
 }
 
+/// [`loss`] on a fixed (inputs, targets) batch, as a number: what evaluations report.
+pub fn batch_loss(gpt: &Gpt, batch: &(Tensor, Tensor)) -> Result<f64> {
+    Ok(f64::from(loss(gpt, &batch.0, &batch.1)?.to_scalar::<f32>()?))
+}
+
 /// Next-token training of a GPT on a stream: random windows per step, and the loss on a fixed
 /// validation batch (`val_loss`) at each evaluation.
 pub struct NextToken<'a> {
@@ -95,7 +100,7 @@ impl Objective for NextToken<'_> {
 
     fn evaluate(&mut self, _step: usize) -> Result<Vec<(String, f64)>> {
         match &self.val {
-            Some((x, y)) => Ok(vec![("val_loss".into(), f64::from(loss(self.gpt, x, y)?.to_scalar::<f32>()?))]),
+            Some(val) => Ok(vec![("val_loss".into(), batch_loss(self.gpt, val)?)]),
             None => Ok(Vec::new()),
         }
     }

@@ -76,6 +76,12 @@ impl GptConfig {
         }
     }
 
+    /// A byte-level GPT-2-style model (V = 256, MLP of 4C, learned positions, GELU, LayerNorm)
+    /// of the given width, heads, layers and context: what the training labs use.
+    pub fn bytes(width: usize, heads: usize, layers: usize, max_len: usize) -> Self {
+        Self { width, heads, layers, hidden: 4 * width, max_len, ..Self::tiny(256) }
+    }
+
     /// A small model that trains in seconds on a CPU.
     pub fn tiny(vocab: usize) -> Self {
         Self {

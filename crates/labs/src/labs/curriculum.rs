@@ -20,7 +20,7 @@ use crate::report::{fmt_num, Report};
 use candle_core::{Device, Tensor};
 use dojo::data::stories::{bytes, stories, Difficulty};
 use dojo::nn::{Params, Rng};
-use dojo::pretraining::ntp::{loss, Windows};
+use dojo::pretraining::ntp::{batch_loss, loss, Windows};
 use dojo::pretraining::{Event, Objective, Trainer};
 use dojo::transformers::gpt::Gpt;
 use serde::{Deserialize, Serialize};
@@ -118,11 +118,7 @@ impl Objective for Staged<'_> {
     }
 
     fn evaluate(&mut self, _step: usize) -> dojo::Result<Vec<(String, f64)>> {
-        self.val
-            .iter()
-            .enumerate()
-            .map(|(k, (x, y))| Ok((format!("level{}", k + 1), f64::from(loss(self.gpt, x, y)?.to_scalar::<f32>()?))))
-            .collect()
+        self.val.iter().enumerate().map(|(k, b)| Ok((format!("level{}", k + 1), batch_loss(self.gpt, b)?))).collect()
     }
 }
 

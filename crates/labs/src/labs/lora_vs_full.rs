@@ -21,7 +21,7 @@ use dojo::data::facts::{corpus, facts};
 use dojo::nn::{Params, Rng};
 use dojo::pretraining::adapter::{insert_adapters, HOULSBY_TARGETS};
 use dojo::pretraining::lora::{apply_lora, LoraConfig};
-use dojo::pretraining::ntp::loss;
+use dojo::pretraining::ntp::batch_loss;
 use serde::{Deserialize, Serialize};
 
 /// Configuration of `lora-vs-full`.
@@ -167,9 +167,7 @@ impl Experiment for LoraVsFull {
         let text = corpus(&fs, 40, &mut Rng::new(cfg.seed).fork(3));
         let facts_val = tiny_lm::stream(&corpus(&fs, 2, &mut Rng::new(cfg.seed).fork(4)), cfg.base.seq_len, cfg.seed)?
             .sequential(32, &dev)?;
-        let facts_loss = |g: &dojo::transformers::gpt::Gpt| -> Result<f64, LabError> {
-            Ok(f64::from(loss(g, &facts_val.0, &facts_val.1)?.to_scalar::<f32>()?))
-        };
+        let facts_loss = |g: &dojo::transformers::gpt::Gpt| batch_loss(g, &facts_val);
         let quiz_before = tiny_lm::quiz(&pretrained, &fs)?;
         let facts_before = facts_loss(&pretrained)?;
         ctx.log(serde_json::json!({"pretrained": {"stories_loss": stories_before, "facts_loss": facts_before, "quiz": quiz_before}}))?;

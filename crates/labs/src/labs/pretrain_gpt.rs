@@ -17,7 +17,7 @@ use candle_core::{Device, Tensor};
 use dojo::data::stories::{bytes, stories, Difficulty};
 use dojo::decoding::sampling::{sample, SamplerConfig};
 use dojo::nn::{Params, Rng};
-use dojo::pretraining::ntp::{loss, Windows};
+use dojo::pretraining::ntp::{NextToken, Windows};
 use dojo::pretraining::{AdamWConfig, Event, Objective, Schedule, TrainConfig, Trainer};
 use dojo::transformers::gpt::{Gpt, GptConfig};
 use serde::{Deserialize, Serialize};
@@ -134,12 +134,9 @@ fn unigram_entropy(tokens: &[u32]) -> f64 {
     counts.iter().filter(|&&c| c > 0).map(|&c| -(c as f64 / n) * (c as f64 / n).ln()).sum()
 }
 
-struct Lm {
-    gpt: Gpt,
-    train: Windows,
-    val: (Tensor, Tensor),
-    batch: usize,
-    dev: Device,
+/// Next-token training that also writes a sample at each evaluation.
+struct Lm<'a> {
+    inner: NextToken<'a>,
     /// What each evaluation continues, and how far.
     prompt: &'static str,
     sample_len: usize,
@@ -148,34 +145,32 @@ struct Lm {
     samples: Vec<(usize, String)>,
 }
 
-impl Lm {
+impl Lm<'_> {
     /// `n` bytes sampled at temperature 0.8 after `prompt`.
     fn sample(&self, prompt: &str, n: usize, rng: &mut Rng) -> dojo::Result<String> {
+        let (gpt, t) = (self.inner.gpt, self.inner.train.seq_len);
         let mut ids = bytes(prompt);
-        let t = self.train.seq_len;
         let sampler = SamplerConfig { temperature: 0.8, ..Default::default() };
         for _ in 0..n {
             let ctx = &ids[ids.len().saturating_sub(t)..];
-            let x = Tensor::from_slice(ctx, (1, ctx.len()), &self.dev)?;
-            let logits = self.gpt.forward(&x, None)?.squeeze(0)?.get(ctx.len() - 1)?; // (V)
+            let x = Tensor::from_slice(ctx, (1, ctx.len()), &gpt.device())?;
+            let logits = gpt.forward(&x, None)?.squeeze(0)?.get(ctx.len() - 1)?; // (V)
             ids.push(sample(&logits.to_vec1::<f32>()?, &[], &sampler, rng));
         }
         Ok(String::from_utf8_lossy(&ids.iter().map(|&b| b as u8).collect::<Vec<_>>()).into_owned())
     }
 }
 
-impl Objective for Lm {
+impl Objective for Lm<'_> {
     fn loss(&mut self, step: usize, micro: usize) -> dojo::Result<Tensor> {
-        let (x, y) = self.train.batch((step as u64) << 8 | micro as u64, self.batch, &self.dev)?;
-        loss(&self.gpt, &x, &y)
+        self.inner.loss(step, micro)
     }
 
     fn evaluate(&mut self, step: usize) -> dojo::Result<Vec<(String, f64)>> {
-        let (x, y) = self.val.clone();
-        let val = f64::from(loss(&self.gpt, &x, &y)?.to_scalar::<f32>()?);
+        let metrics = self.inner.evaluate(step)?; // val_loss
         let sample = self.sample(self.prompt, self.sample_len, &mut Rng::new(self.seed).fork(1000 + step as u64))?;
         self.samples.push((step, sample));
-        Ok(vec![("val_loss".into(), val)])
+        Ok(metrics)
     }
 }
 
@@ -203,22 +198,10 @@ impl Experiment for PretrainGpt {
         let val = Windows::new(val_ids, cfg.seq_len, cfg.seed)?.sequential(32, &dev)?;
         // 2) model
         let params = Params::new(cfg.seed);
-        let gcfg = GptConfig {
-            width: cfg.width,
-            heads: cfg.heads,
-            layers: cfg.layers,
-            hidden: 4 * cfg.width,
-            max_len: cfg.seq_len,
-            ..GptConfig::tiny(256)
-        };
-        let gpt = Gpt::new(gcfg, params.var_builder(&dev))?;
+        let gpt = Gpt::new(GptConfig::bytes(cfg.width, cfg.heads, cfg.layers, cfg.seq_len), params.var_builder(&dev))?;
         let prompt = if cfg.data.path.is_empty() { "Mia had a" } else { "The" };
         let mut lm = Lm {
-            gpt,
-            train,
-            val,
-            batch: cfg.batch,
-            dev,
+            inner: NextToken { gpt: &gpt, train, batch: cfg.batch, val: Some(val) },
             prompt,
             sample_len: cfg.sample_len,
             seed: cfg.seed,

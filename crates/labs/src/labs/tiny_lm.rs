@@ -10,7 +10,7 @@ use candle_core::{Device, Tensor};
 use dojo::data::facts::Fact;
 use dojo::data::stories::{bytes, stories, Difficulty};
 use dojo::nn::{Params, Rng};
-use dojo::pretraining::ntp::{continuation_logprobs, loss, NextToken, Windows};
+use dojo::pretraining::ntp::{batch_loss, continuation_logprobs, NextToken, Windows};
 use dojo::pretraining::{AdamWConfig, Event, Objective, Schedule, TrainConfig, Trainer};
 use dojo::transformers::gpt::{Gpt, GptConfig};
 use serde::{Deserialize, Serialize};
@@ -53,14 +53,7 @@ impl BaseConfig {
 
     /// The model's shape (V = 256 bytes, learned positions, GELU MLP of 4C).
     pub fn gpt(&self) -> GptConfig {
-        GptConfig {
-            width: self.width,
-            heads: self.heads,
-            layers: self.layers,
-            hidden: 4 * self.width,
-            max_len: self.seq_len,
-            ..GptConfig::tiny(256)
-        }
+        GptConfig::bytes(self.width, self.heads, self.layers, self.seq_len)
     }
 }
 
@@ -146,7 +139,7 @@ struct Evaluated<'a, 'e> {
 
 impl Evaluated<'_, '_> {
     fn losses(&self) -> dojo::Result<Vec<f64>> {
-        self.evals.iter().map(|(x, y)| Ok(f64::from(loss(self.inner.gpt, x, y)?.to_scalar::<f32>()?))).collect()
+        self.evals.iter().map(|b| batch_loss(self.inner.gpt, b)).collect()
     }
 }
 
@@ -195,8 +188,7 @@ impl Base {
 
 /// Loss on the held-out stories, nats per byte.
 pub fn stories_loss(gpt: &Gpt, base: &Base) -> Result<f64, LabError> {
-    let (x, y) = &base.stories_val;
-    Ok(f64::from(loss(gpt, x, y)?.to_scalar::<f32>()?))
+    Ok(batch_loss(gpt, &base.stories_val)?)
 }
 
 /// Windows over `text` for training, and a fixed batch of it to measure the loss on.
