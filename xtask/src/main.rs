@@ -4,7 +4,10 @@
 //!   implemented concept's `path` exists, and the README's topic table is current; every topic
 //!   has a card deck (`content/cards/NN_slug.toml`, at least 30 cards, ids unique and stable
 //!   in form, every kind present) and a lesson (`content/notes/NN_slug.md`); every card's
-//!   `code:` link names a file that exists, and every relative link in a lesson resolves.
+//!   `code:` link names a file that exists, and every relative link in a lesson resolves; every
+//!   drill in `content/drills/` follows the catalog rules, and its stub compiles and fails its
+//!   hidden tests while its solution passes them.
+//! - `cargo xtask drill [NAME]...`: that drill proof alone, for the named drills.
 //! - `cargo xtask readme`: regenerates the README's topic table from `topics.toml`.
 //!
 //! Checks that need the compiled registries (every lab names a real topic; every `lab:` link of a
@@ -35,8 +38,9 @@ fn main() -> ExitCode {
     let result = match arg.as_deref() {
         Some("check") => check(&root()),
         Some("readme") => readme(&root()),
+        Some("drill") => drills(&root(), std::env::args().skip(2).collect()),
         _ => {
-            eprintln!("usage: cargo xtask check | cargo xtask readme");
+            eprintln!("usage: cargo xtask check | cargo xtask readme | cargo xtask drill [--dir DIR] [NAME]...");
             return ExitCode::from(2);
         }
     };
@@ -75,6 +79,7 @@ fn check(root: &Path) -> Result<()> {
         }
     }
     let cards = check_content(root, &c, &mut problems)?;
+    let drills = check_drills(&root.join("content/drills"), &c, &[], &mut problems)?;
     let readme = std::fs::read_to_string(root.join("README.md")).context("reading README.md")?;
     match splice(&readme, &topic_table(&c)) {
         Ok(fresh) if fresh == readme => {}
@@ -87,10 +92,74 @@ fn check(root: &Path) -> Result<()> {
     let concepts: usize = c.topics.iter().map(|t| t.concepts.len()).sum();
     let done: usize = c.topics.iter().map(|t| t.implemented()).sum();
     println!(
-        "xtask check: ok ({} topics, {done}/{concepts} concepts implemented, {cards} cards, 12 lessons, README current)",
+        "xtask check: ok ({} topics, {done}/{concepts} concepts implemented, {cards} cards, 12 lessons, {drills} drills, README current)",
         c.topics.len()
     );
     Ok(())
+}
+
+/// `cargo xtask drill [--dir DIR] [NAME]...`: proves the named drills (all without names), read
+/// from `content/drills/` (or DIR, laid out the same way) as it is now, with no rebuild: for
+/// authors writing a drill.
+fn drills(root: &Path, mut names: Vec<String>) -> Result<()> {
+    let c = load(root)?;
+    let mut dir = root.join("content/drills");
+    if names.first().is_some_and(|a| a == "--dir") {
+        dir = PathBuf::from(names.get(1).context("--dir needs a folder")?);
+        names.drain(..2);
+    }
+    let mut problems = Vec::new();
+    let n = check_drills(&dir, &c, &names, &mut problems)?;
+    if !problems.is_empty() {
+        bail!("{} problem(s):\n  - {}", problems.len(), problems.join("\n  - "));
+    }
+    println!("xtask drill: ok ({n} drill(s): every stub fails its hidden tests, every solution passes)");
+    Ok(())
+}
+
+/// Drills: the catalog rules (`dojo_drills::Catalog::load`), each topic folder named after a
+/// curriculum topic, each stub failing and each solution passing its hidden tests. `only`
+/// limits the proof to those names (empty: all). Returns the number of drills proved.
+fn check_drills(dir: &Path, c: &Curriculum, only: &[String], problems: &mut Vec<String>) -> Result<usize> {
+    let catalog = match dojo_drills::Catalog::load(dir) {
+        Ok(cat) => cat,
+        Err(e) => {
+            problems.push(e.to_string());
+            return Ok(0);
+        }
+    };
+    let dirs: Vec<String> = c.topics.iter().enumerate().map(|(i, t)| format!("{:02}_{}", i + 1, t.slug)).collect();
+    let scratch = tempfile_dir()?;
+    let mut n = 0;
+    for d in &catalog.drills {
+        if !dirs.contains(&d.topic_dir) {
+            problems.push(format!(
+                "drill {}: topic {:?} is not a topic folder (one of {})",
+                d.name,
+                d.topic_dir,
+                dirs.join(", ")
+            ));
+        }
+        if !only.is_empty() && !only.contains(&d.name) {
+            continue;
+        }
+        problems.extend(dojo_drills::check::prove(d, &scratch.join(&d.name))?);
+        n += 1;
+    }
+    for name in only {
+        if catalog.get(name).is_err() {
+            problems.push(format!("no drill {name:?} in content/drills/info.toml"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(n)
+}
+
+/// A fresh folder under the system's temporary directory.
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("dojo-xtask-drills-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
 }
 
 /// Decks and lessons: the deck rules, then the links that point into the repository.

@@ -4,6 +4,7 @@
 
 mod bench;
 mod cards;
+mod drill;
 mod eval;
 mod eval_mc;
 mod home;
@@ -107,6 +108,11 @@ enum Command {
         #[command(subcommand)]
         command: cards::CardsCommand,
     },
+    /// Coding drills graded by hidden tests: list, next, check, watch, hint, solution, reset.
+    Drill {
+        #[command(subcommand)]
+        command: drill::DrillCommand,
+    },
     /// Read a topic's lesson (paged); with no topic, list the lessons.
     Notes {
         /// Topic slug or number, e.g. `transformers` or `1`.
@@ -168,6 +174,7 @@ fn run() -> anyhow::Result<ExitCode> {
         }
         Some(Command::Score { file, json, model }) => llm::score_cmd(&file, json, &model).map(|_| ExitCode::SUCCESS),
         Some(Command::Cards { command }) => cards::run(command),
+        Some(Command::Drill { command }) => drill::run(command),
         Some(Command::Notes { topic }) => cards::notes(topic),
         Some(Command::Interview { minutes, topic, seed }) => cards::interview_cmd(minutes, topic, seed),
         Some(Command::Bench { command }) => bench::run(command).map(|_| ExitCode::SUCCESS),

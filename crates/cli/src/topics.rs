@@ -14,7 +14,7 @@ struct Counts {
     concepts: usize,
     implemented: usize,
     labs: usize,
-    /// Drills come with their own system (issue "Drills"); until then there are none to count.
+    /// Drills of the topic.
     drills: usize,
     /// Cards in the topic's deck.
     cards: usize,
@@ -22,13 +22,13 @@ struct Counts {
     due: usize,
 }
 
-fn counts(t: &Topic, cards: &HashMap<String, (usize, usize)>) -> Counts {
+fn counts(t: &Topic, cards: &HashMap<String, (usize, usize)>, drills: &HashMap<String, usize>) -> Counts {
     let (cards, due) = cards.get(&t.slug).copied().unwrap_or((0, 0));
     Counts {
         concepts: t.concepts.len(),
         implemented: t.implemented(),
         labs: labs_of(&t.slug).count(),
-        drills: 0,
+        drills: drills.get(&t.slug).copied().unwrap_or(0),
         cards,
         due,
     }
@@ -43,10 +43,11 @@ pub fn map() -> Result<ExitCode> {
     let c = Curriculum::builtin()?;
     let home = dojo_home()?;
     let cards = crate::cards::due_by_topic()?;
+    let drills = crate::drill::count_by_topic()?;
     println!("llm-dojo: a workbench for ML and LLM interviews\n");
     println!(" #  {:<42} {:>9} {:>5} {:>7} {:>6} {:>4}", "topic", "concepts", "labs", "drills", "cards", "due");
     for (i, t) in c.topics.iter().enumerate() {
-        let n = counts(t, &cards);
+        let n = counts(t, &cards, &drills);
         println!(
             "{:>2}  {:<42} {:>9} {:>5} {:>7} {:>6} {:>4}",
             i + 1,
@@ -65,7 +66,7 @@ pub fn map() -> Result<ExitCode> {
     let state = if home.exists() { "" } else { " (not created yet)" };
     println!("\nhome: {}{state}   (set DOJO_HOME to move it; models and progress live there)", home.display());
     println!("\nNext: {}", next_step(&c));
-    println!("More: dojo topics · dojo lab list · dojo cards review · dojo notes · dojo interview · dojo --help");
+    println!("More: dojo topics · dojo lab list · dojo drill next · dojo cards review · dojo notes · dojo interview · dojo --help");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -116,6 +117,7 @@ struct ConceptJson<'a> {
 pub fn list(json: bool) -> Result<ExitCode> {
     let c = Curriculum::builtin()?;
     let cards = crate::cards::due_by_topic()?;
+    let drills = crate::drill::count_by_topic()?;
     if json {
         let topics: Vec<TopicJson> = c
             .topics
@@ -126,7 +128,7 @@ pub fn list(json: bool) -> Result<ExitCode> {
                 slug: &t.slug,
                 title: &t.title,
                 summary: &t.summary,
-                counts: counts(t, &cards),
+                counts: counts(t, &cards, &drills),
                 concepts: t
                     .concepts
                     .iter()

@@ -1,8 +1,9 @@
 //! The learner's progress store: one SQLite file, `$DOJO_HOME/progress.sqlite`.
 //!
 //! It holds what a learner has done and must not lose: every card review (the log) and each
-//! card's current scheduling state (stability, difficulty, due time). Drill results and lab runs
-//! will live here too when those systems record them.
+//! card's current scheduling state (stability, difficulty, due time); every drill check, hint
+//! and give-up, and each drill's state (see [`drills`]); and a few settings (`meta`). Lab runs
+//! will live here too when labs record them.
 //!
 //! Durability rules, each tested below:
 //! 1. Every write is one transaction (WAL journal, `synchronous = FULL`): once
@@ -18,8 +19,9 @@ use std::path::{Path, PathBuf};
 
 /// `PRAGMA application_id` of a llm-dojo store: the bytes "dojo".
 pub const APPLICATION_ID: i32 = 0x646f_6a6f;
-/// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 1;
+/// The schema version this code writes (`PRAGMA user_version`). Version 1 had the cards only;
+/// opening a version-1 file adds the drill tables ([`MIGRATE_1_TO_2`]) in one transaction.
+pub const SCHEMA_VERSION: i32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE card_state (
@@ -45,6 +47,40 @@ CREATE TABLE review_log (
 );
 CREATE INDEX review_log_card ON review_log (card_id);
 ";
+
+/// The tables schema version 2 added: drills and settings.
+pub const MIGRATE_1_TO_2: &str = "
+CREATE TABLE drill_state (
+    drill       TEXT PRIMARY KEY,
+    topic       TEXT NOT NULL,
+    checks      INTEGER NOT NULL, -- checks run
+    last_passed INTEGER NOT NULL, -- 1 if the latest check passed
+    passes      INTEGER NOT NULL, -- spaced passes since the last give-up (see drills.rs)
+    first_passed_at INTEGER,      -- Unix seconds, NULL until the first pass
+    last_checked_at INTEGER,      -- Unix seconds, NULL before the first check
+    due         INTEGER,          -- re-practice due, Unix seconds; NULL until passed
+    hints_seen  INTEGER NOT NULL, -- the highest hint level shown
+    gave_up     INTEGER NOT NULL  -- 1 once the solution was shown with --give-up
+);
+CREATE TABLE drill_log (
+    id          INTEGER PRIMARY KEY,
+    drill       TEXT NOT NULL,
+    topic       TEXT NOT NULL,
+    at          INTEGER NOT NULL, -- Unix seconds
+    event       TEXT NOT NULL,    -- 'check', 'hint' or 'give_up'
+    passed      INTEGER,          -- checks: 1 if every test passed
+    tests_passed INTEGER,         -- checks: how many hidden tests passed
+    tests_total INTEGER,          -- checks: of how many (0 if it did not compile)
+    hint_level  INTEGER           -- hints: the level shown
+);
+CREATE TABLE meta (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL
+);
+";
+
+pub mod drills;
+pub use drills::{DrillCheck, DrillState, DrillStatus};
 
 /// Why the store could not be used. Each message names the file.
 #[derive(Debug, thiserror::Error)]
@@ -168,9 +204,12 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL").map_err(|e| classify(&p, e))?;
         if tables == 0 {
             let sql = format!(
-                "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; \
+                "BEGIN; {SCHEMA} {MIGRATE_1_TO_2} PRAGMA application_id = {APPLICATION_ID}; \
                  PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             );
+            conn.execute_batch(&sql).map_err(|e| classify(&p, e))?;
+        } else if version == 1 {
+            let sql = format!("BEGIN; {MIGRATE_1_TO_2} PRAGMA user_version = 2; COMMIT;");
             conn.execute_batch(&sql).map_err(|e| classify(&p, e))?;
         }
         Ok(Store { conn, path: p })
@@ -365,6 +404,33 @@ mod tests {
         let path = dir.path().join("progress.sqlite");
         drop(Store::open(&path).unwrap());
         Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
-        assert!(matches!(Store::open(&path).err().unwrap(), Error::Newer(_, 2)));
+        assert!(matches!(Store::open(&path).err().unwrap(), Error::Newer(_, 3)));
+    }
+
+    #[test]
+    fn a_version_1_store_gains_the_drill_tables_and_keeps_its_reviews() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("progress.sqlite");
+        {
+            // A version-1 file exactly as the previous release wrote it.
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(&format!(
+                "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1; COMMIT;"
+            ))
+            .unwrap();
+            c.execute(
+                "INSERT INTO review_log (card_id, topic, rating, reviewed_at, elapsed_days, stability, difficulty, due, source)
+                 VALUES ('a', 'transformers', 3, 5, 0, 1.0, 5.0, 10, 'review')",
+                [],
+            )
+            .unwrap();
+        }
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(pragma(&s.conn, &path, "user_version").unwrap(), 2);
+        assert_eq!(s.reviews().unwrap().len(), 1);
+        s.set_meta("drill.current", "stable_softmax").unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.meta("drill.current").unwrap().as_deref(), Some("stable_softmax"));
     }
 }
