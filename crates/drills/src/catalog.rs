@@ -103,7 +103,8 @@ impl Catalog {
 
     /// Reads `info.toml` and each drill's files through `read(relative path)`, and checks the
     /// rules every drill follows: a unique name, a `NN_slug` topic, difficulty 1–3, at least one
-    /// hint, all three files present, and a stub that leaves work to do (`todo!()`).
+    /// hint, all three files present, and a stub that states its contract and leaves the work to
+    /// do (`// TODO` and `todo!()`).
     fn parse(read: impl Fn(&str) -> Option<String>) -> Result<Catalog> {
         let info = read("info.toml").ok_or_else(|| Error::Content("info.toml is missing".into()))?;
         let info: Info = toml::from_str(&info).map_err(|e| Error::Content(format!("info.toml: {e}")))?;
@@ -132,8 +133,11 @@ impl Catalog {
                 read(&rel).ok_or_else(|| bad(&format!("{rel} is missing")))
             };
             let (stub, hidden, solution) = (file("exercises")?, file("hidden")?, file("solutions")?);
-            if !stub.contains("todo!(") {
-                return Err(bad("the stub must leave the work to the learner with todo!()"));
+            if !stub.contains("todo!(") || !stub.contains("// TODO") {
+                return Err(bad("the stub must leave the work to the learner: `// TODO: …` and todo!()"));
+            }
+            if !stub.contains("Contract:") {
+                return Err(bad("the stub must state its contract (`Contract:` with an input → output example)"));
             }
             if !hidden.contains("pub const TESTS") {
                 return Err(bad("the hidden file must define `pub const TESTS: &[Test]`"));
@@ -186,7 +190,7 @@ mod tests {
     fn files(info: &str) -> impl Fn(&str) -> Option<String> + '_ {
         move |rel: &str| match rel {
             "info.toml" => Some(info.to_string()),
-            r if r.starts_with("exercises/") => Some("pub fn f() { todo!() }".into()),
+            r if r.starts_with("exercises/") => Some("//! Contract: f() → ().\npub fn f() {\n    // TODO\n    todo!()\n}".into()),
             r if r.starts_with("hidden/") => Some("pub const TESTS: &[Test] = &[];".into()),
             _ => Some(String::new()),
         }

@@ -11,34 +11,6 @@ pub const TESTS: &[Test] = &[
 
 const NEG: f64 = f64::NEG_INFINITY;
 
-/// Exact comparison of two masks (entries are 0 or -inf, so no tolerance). Written here rather
-/// than with `close_rows`, whose relative tolerance is infinite where -inf is expected.
-fn same_mask(c: &Case, what: &str, got: &[Vec<f64>], want: &[Vec<f64>]) -> Outcome {
-    let t = want.len();
-    if got.len() != t || got.iter().any(|r| r.len() != t) {
-        let lens: Vec<usize> = got.iter().map(Vec::len).collect();
-        return c.fail(&format!("{what}: wrong shape: expected [{t}, {t}], got {} row(s) of lengths {lens:?}", got.len()));
-    }
-    for i in 0..t {
-        for j in 0..t {
-            if got[i][j] != want[i][j] {
-                return c.fail(&format!(
-                    "{what}: at [{i}, {j}]: expected {}, got {}\n  expected: {}\n  got:      {}",
-                    want[i][j], got[i][j], show(want), show(got)
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn show(m: &[Vec<f64>]) -> String {
-    let rows: Vec<String> = m
-        .iter()
-        .map(|r| format!("[{}]", r.iter().map(|v| if *v == 0.0 { "0".to_string() } else { v.to_string() }).collect::<Vec<_>>().join(", ")))
-        .collect();
-    format!("[{}]", rows.join(", "))
-}
 
 fn bools(v: &[bool]) -> Case {
     Case::new().input_debug("key_valid", &v)
@@ -54,7 +26,7 @@ fn causal_by_hand() -> Outcome {
         vec![0.0, 0.0, 0.0, NEG],
         vec![0.0, 0.0, 0.0, 0.0],
     ];
-    same_mask(&c, "attention_mask(4, all valid)", &attention_mask(4, &kv), &want)
+    c.close_rows("attention_mask(4, all valid)", &attention_mask(4, &kv), &want, 0.0)
 }
 
 fn padding_by_hand() -> Outcome {
@@ -67,14 +39,14 @@ fn padding_by_hand() -> Outcome {
         vec![0.0, NEG, 0.0, NEG],
         vec![0.0, NEG, 0.0, NEG],
     ];
-    same_mask(&c, "attention_mask(4, key_valid)", &attention_mask(4, &kv), &want)
+    c.close_rows("attention_mask(4, key_valid)", &attention_mask(4, &kv), &want, 0.0)
 }
 
 fn left_padding_masks_a_whole_row() -> Outcome {
     let kv = [false, true, true];
     let c = bools(&kv).input_debug("t", &3);
     let want = vec![vec![NEG, NEG, NEG], vec![NEG, 0.0, NEG], vec![NEG, 0.0, 0.0]];
-    same_mask(&c, "attention_mask(3, key_valid)", &attention_mask(3, &kv), &want)
+    c.close_rows("attention_mask(3, key_valid)", &attention_mask(3, &kv), &want, 0.0)
 }
 
 fn matches_the_rule_entry_by_entry() -> Outcome {
@@ -91,14 +63,14 @@ fn matches_the_rule_entry_by_entry() -> Outcome {
             }
         }
     }
-    same_mask(&c, "attention_mask(7, key_valid)", &got, &want)
+    c.close_rows("attention_mask(7, key_valid)", &got, &want, 0.0)
 }
 
 fn one_and_zero_tokens() -> Outcome {
     let c = bools(&[true]).input_debug("t", &1);
-    same_mask(&c, "attention_mask(1, [true])", &attention_mask(1, &[true]), &[vec![0.0]])?;
+    c.close_rows("attention_mask(1, [true])", &attention_mask(1, &[true]), &[vec![0.0]], 0.0)?;
     let c = bools(&[false]).input_debug("t", &1);
-    same_mask(&c, "attention_mask(1, [false])", &attention_mask(1, &[false]), &[vec![NEG]])?;
+    c.close_rows("attention_mask(1, [false])", &attention_mask(1, &[false]), &[vec![NEG]], 0.0)?;
     let c = bools(&[]).input_debug("t", &0);
     let got = attention_mask(0, &[]);
     c.holds(got.is_empty(), &format!("attention_mask(0, []) should have no rows, got {} row(s)", got.len()))
