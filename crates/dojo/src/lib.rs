@@ -16,7 +16,7 @@
 //! | 9 | [`decoding`] (started) | Prompting and decoding |
 //! | 10 | `beyond` (planned) | Architectures beyond Transformers |
 //! | 11 | `privacy` (planned) | Security and privacy |
-//! | 12 | `generalization` (planned) | Grokking and generalization |
+//! | 12 | [`generalization`] (started) | Grokking and generalization |
 //!
 //! Shared foundations live in [`nn`] (`assert_close`, the seeded [`nn::Rng`] and
 //! [`nn::Params`], shape checks, differentiable softmax and norms, masked cross-entropy);
@@ -50,6 +50,7 @@ pub mod data;
 pub mod decoding;
 mod error;
 pub mod evaluation;
+pub mod generalization;
 pub mod models;
 pub mod nn;
 pub mod pretraining;

@@ -190,7 +190,9 @@ mod tests {
     fn files(info: &str) -> impl Fn(&str) -> Option<String> + '_ {
         move |rel: &str| match rel {
             "info.toml" => Some(info.to_string()),
-            r if r.starts_with("exercises/") => Some("//! Contract: f() → ().\npub fn f() {\n    // TODO\n    todo!()\n}".into()),
+            r if r.starts_with("exercises/") => {
+                Some("//! Contract: f() → ().\npub fn f() {\n    // TODO\n    todo!()\n}".into())
+            }
             r if r.starts_with("hidden/") => Some("pub const TESTS: &[Test] = &[];".into()),
             _ => Some(String::new()),
         }

@@ -23,6 +23,10 @@
 //! | [`curriculum`](labs::curriculum) | pretraining | easy-to-hard ordering vs a shuffled mix of story levels |
 //! | [`lora-vs-full`](labs::lora_vs_full) | pretraining | full fine-tuning vs LoRA ranks vs adapters: cost, learning, forgetting |
 //! | [`adapter-fusion`](labs::adapter_fusion) | pretraining | two task adapters composed by a learned fusion |
+//! | [`grokking`](labs::grokking) | generalization | memorization first, generalization much later |
+//! | [`grokking-ablation`](labs::grokking_ablation) | generalization | without weight decay or with less data, no grokking |
+//! | [`grokking-fourier`](labs::grokking_fourier) | generalization | the grokked embeddings are a few Fourier frequencies |
+//! | [`double-descent`](labs::double_descent) | generalization | test error peaks where width equals the number of samples |
 
 pub mod config;
 mod context;
@@ -55,6 +59,10 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::curriculum::Curriculum,
     &labs::lora_vs_full::LoraVsFull,
     &labs::adapter_fusion::AdapterFusionLab,
+    &labs::grokking::Grokking,
+    &labs::grokking_ablation::GrokkingAblation,
+    &labs::grokking_fourier::GrokkingFourier,
+    &labs::double_descent::DoubleDescent,
 ];
 
 /// The lab called `name`; the error lists the known ones.
