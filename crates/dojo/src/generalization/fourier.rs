@@ -4,16 +4,24 @@
 //! functions of the number a, are made of a few frequencies; at initialization (random) every
 //! frequency carries about the same energy.
 //!
-//! For an embedding matrix E of shape [p][C] (row a = the embedding of number a), the discrete
+//! For an embedding matrix E of shape `[p][C]` (row a = the embedding of number a), the discrete
 //! Fourier transform along the numbers, per embedding dimension d, is
 //!
-//!   F[k][d] = Σₐ E[a][d] · e^(−2πi·k·a/p),   k = 0 … p−1.
+//! ```text
+//! F[k][d] = Σₐ E[a][d] · e^(−2πi·k·a/p),   k = 0 … p−1
+//! ```
 //!
-//! E is real, so |F[k]| = |F[p−k]|: frequency k and p−k are one wave. [`spectrum`] returns the
-//! energy of each wave, S(k) = Σ_d |F[k][d]|² + |F[p−k][d]|² for k = 1 … ⌊p/2⌋ (k = p/2 of an
-//! even p counted once), and S(0) = Σ_d |F[0][d]|², the constant part. By Parseval,
-//! Σₖ S(k) = p · Σₐ Σ_d E[a][d]². [`top_fraction`] is the share of the non-constant energy in
-//! the n strongest waves.
+//! E is real, so |F\[k\]| = |F\[p−k\]|: frequencies k and p−k are one wave. [`spectrum`] returns
+//! the energy of each wave,
+//!
+//! ```text
+//! S(0) = Σ_d |F[0][d]|²                              (the constant part)
+//! S(k) = Σ_d |F[k][d]|² + |F[p−k][d]|²,  1 ≤ k < p/2
+//! S(p/2) = Σ_d |F[p/2][d]|²                          (even p: counted once)
+//! ```
+//!
+//! and by Parseval Σₖ S(k) = p · Σₐ Σ_d E²: all the energy is accounted for. [`top_fraction`]
+//! is the share of the non-constant energy in the n strongest waves.
 
 /// Energy per frequency, index k = 0 … ⌊p/2⌋ (see the module doc). `e` is `[p][C]`.
 pub fn spectrum(e: &[Vec<f64>]) -> Vec<f64> {
