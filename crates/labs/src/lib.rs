@@ -27,6 +27,7 @@
 //! | [`grokking-ablation`](labs::grokking_ablation) | generalization | without weight decay or with less data, no grokking |
 //! | [`grokking-fourier`](labs::grokking_fourier) | generalization | the grokked embeddings are a few Fourier frequencies |
 //! | [`double-descent`](labs::double_descent) | generalization | test error peaks where width equals the number of samples |
+//! | [`emergence-metrics`](labs::emergence_metrics) | generalization | exact match looks sudden where per-token accuracy is smooth |
 
 pub mod config;
 mod context;
@@ -63,6 +64,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::grokking_ablation::GrokkingAblation,
     &labs::grokking_fourier::GrokkingFourier,
     &labs::double_descent::DoubleDescent,
+    &labs::emergence_metrics::EmergenceMetrics,
 ];
 
 /// The lab called `name`; the error lists the known ones.

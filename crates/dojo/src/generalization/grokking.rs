@@ -47,8 +47,6 @@ pub struct GrokConfig {
     pub weight_decay: f64,
     /// Evaluate every this many steps, e.g. 20.
     pub eval_every: usize,
-    /// Seed of the split and the initial weights.
-    pub seed: u64,
 }
 
 impl GrokConfig {
@@ -154,23 +152,25 @@ pub fn weight_norm(params: &Params) -> Result<f64> {
     Ok(s.sqrt())
 }
 
-/// Trains one run; `on_step(done, total)` after each step, `on_eval(point)` at each evaluation.
+/// Trains one run from `seed` (the split and the initial weights); `on_step(done, total)`
+/// after each step, `on_eval(point)` at each evaluation.
 ///
 /// # Errors
 /// [`Error::Config`] for a bad configuration; tensor errors.
 pub fn train(
     cfg: &GrokConfig,
+    seed: u64,
     on_step: &mut dyn FnMut(usize, usize),
     on_eval: &mut dyn FnMut(&Point),
 ) -> Result<GrokRun> {
     cfg.validate()?;
     let dev = Device::Cpu;
     let eqs: Vec<Equation> = modular::table(cfg.p, cfg.op)?;
-    let (train, val) = modular::split(&eqs, cfg.train_frac, &mut Rng::new(cfg.seed).fork(1))?;
+    let (train, val) = modular::split(&eqs, cfg.train_frac, &mut Rng::new(seed).fork(1))?;
     if train.is_empty() || val.is_empty() {
         return Err(Error::Config(format!("p = {} and train_frac = {} leave an empty split", cfg.p, cfg.train_frac)));
     }
-    let params = Params::new(cfg.seed);
+    let params = Params::new(seed);
     let model = OneLayer::new(cfg.p, cfg.width, cfg.heads, params.var_builder(&dev))?;
     let embedding_init = model.number_embeddings()?;
     let tcfg = TrainConfig {

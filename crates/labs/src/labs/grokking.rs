@@ -15,26 +15,45 @@ use crate::plot::{Plot, Series};
 use crate::report::{fmt_num, Report};
 use dojo::generalization::grokking::{self, GrokConfig, GrokRun, Point};
 use dojo::generalization::modular::Op;
+use serde::{Deserialize, Serialize};
 
-impl LabConfig for GrokConfig {
+/// Configuration of `grokking`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrokkingConfig {
+    /// Seed of the split and the initial weights.
+    pub seed: u64,
+    /// The run (`--set run.p=97`, `--set run.weight_decay=0`, …).
+    pub run: GrokConfig,
+}
+
+/// The tiny run: it groks in about a minute on 2 cores.
+pub(crate) fn tiny_run() -> GrokConfig {
+    GrokConfig {
+        p: 53,
+        op: Op::Add,
+        train_frac: 0.4,
+        width: 64,
+        heads: 4,
+        steps: 3000,
+        lr: 3e-3,
+        weight_decay: 1.0,
+        eval_every: 25,
+    }
+}
+
+/// Nanda et al. (2023): p = 113, 30% of the table, width 128, lr 1e-3: ~10k steps to grok.
+pub(crate) fn full_run() -> GrokConfig {
+    GrokConfig { p: 113, train_frac: 0.3, width: 128, lr: 1e-3, steps: 20_000, eval_every: 100, ..tiny_run() }
+}
+
+impl LabConfig for GrokkingConfig {
     fn tiny() -> Self {
-        GrokConfig {
-            p: 53,
-            op: Op::Add,
-            train_frac: 0.4,
-            width: 64,
-            heads: 4,
-            steps: 3000,
-            lr: 3e-3,
-            weight_decay: 1.0,
-            eval_every: 25,
-            seed: 0,
-        }
+        Self { seed: 0, run: tiny_run() }
     }
 
     fn full() -> Self {
-        // Nanda et al. (2023): p = 113, 30% of the table, width 128, lr 1e-3: ~10k steps to grok.
-        GrokConfig { p: 113, train_frac: 0.3, width: 128, lr: 1e-3, steps: 20_000, eval_every: 100, ..Self::tiny() }
+        Self { seed: 0, run: full_run() }
     }
 
     fn seed(&self) -> u64 {
@@ -42,16 +61,21 @@ impl LabConfig for GrokConfig {
     }
 
     fn validate(&self) -> Result<(), String> {
-        GrokConfig::validate(self).map_err(|e| e.to_string())
+        self.run.validate().map_err(|e| e.to_string())
     }
 }
 
 /// Trains `cfg` with progress under `label`, logging every evaluation.
-pub(crate) fn run_logged(cfg: &GrokConfig, label: &str, ctx: &mut RunContext<'_>) -> Result<GrokRun, LabError> {
+pub(crate) fn run_logged(
+    cfg: &GrokConfig,
+    seed: u64,
+    label: &str,
+    ctx: &mut RunContext<'_>,
+) -> Result<GrokRun, LabError> {
     let mut points = Vec::new();
     let run = {
         let mut on_step = |done: usize, total: usize| ctx.progress(done as u64, total as u64, label);
-        grokking::train(cfg, &mut on_step, &mut |p: &Point| points.push(*p))?
+        grokking::train(cfg, seed, &mut on_step, &mut |p: &Point| points.push(*p))?
     };
     for p in &points {
         ctx.log(serde_json::json!({"run": label, "point": p}))?;
@@ -91,7 +115,7 @@ pub(crate) fn step_text(s: Option<usize>, budget: usize) -> String {
 pub struct Grokking;
 
 impl Experiment for Grokking {
-    type Config = GrokConfig;
+    type Config = GrokkingConfig;
 
     const INFO: LabInfo = LabInfo {
         name: "grokking",
@@ -101,8 +125,9 @@ impl Experiment for Grokking {
             "A one-layer transformer on a ∘ b mod p: train accuracy reaches 1 long before validation accuracy does.",
     };
 
-    fn run(&self, cfg: &GrokConfig, ctx: &mut RunContext<'_>) -> Result<Report, LabError> {
-        let run = run_logged(cfg, "grokking", ctx)?;
+    fn run(&self, lab: &GrokkingConfig, ctx: &mut RunContext<'_>) -> Result<Report, LabError> {
+        let cfg = &lab.run;
+        let run = run_logged(cfg, lab.seed, "grokking", ctx)?;
         let mut r = Report::default();
         let last = *run.curve.last().expect("the final evaluation");
         r.metric("train_size", run.sizes.0 as f64);

@@ -11,7 +11,7 @@
 //! and after grokking: the spectra are plotted, and the share of energy in the top frequencies
 //! is reported for each.
 
-use super::grokking::run_logged;
+use super::grokking::{full_run, run_logged, tiny_run};
 use crate::context::RunContext;
 use crate::lab::{Experiment, LabConfig, LabError, LabInfo};
 use crate::plot::{Plot, Series};
@@ -25,6 +25,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FourierConfig {
+    /// Seed of the split and the initial weights.
+    pub seed: u64,
     /// The run (the `grokking` lab's preset; the mechanism is that of addition).
     pub run: GrokConfig,
     /// How many top frequencies the energy share counts, e.g. 5.
@@ -33,15 +35,15 @@ pub struct FourierConfig {
 
 impl LabConfig for FourierConfig {
     fn tiny() -> Self {
-        Self { run: GrokConfig::tiny(), top: 5 }
+        Self { seed: 0, run: tiny_run(), top: 5 }
     }
 
     fn full() -> Self {
-        Self { run: GrokConfig::full(), top: 5 }
+        Self { seed: 0, run: full_run(), top: 5 }
     }
 
     fn seed(&self) -> u64 {
-        self.run.seed
+        self.seed
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -68,7 +70,7 @@ impl Experiment for GrokkingFourier {
     };
 
     fn run(&self, cfg: &FourierConfig, ctx: &mut RunContext<'_>) -> Result<Report, LabError> {
-        let run = run_logged(&cfg.run, "grokking", ctx)?;
+        let run = run_logged(&cfg.run, cfg.seed, "grokking", ctx)?;
         let mut stages = vec![("init", "initialization", &run.embedding_init)];
         if let Some(e) = &run.embedding_memorized {
             stages.push(("memorized", "memorization", e));
