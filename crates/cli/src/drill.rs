@@ -38,6 +38,9 @@ pub enum DrillCommand {
     /// Open the next unsolved drill (or one due for re-practice): writes its stub into the
     /// workspace and says what it asks.
     Next {
+        /// Only this topic's drills (slug or number).
+        #[arg(long)]
+        topic: Option<String>,
         /// Use this folder as the drill workspace from now on.
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -92,12 +95,13 @@ pub fn run(cmd: DrillCommand) -> Result<ExitCode> {
     let mut store = Store::open(&progress_path()?)?;
     match cmd {
         DrillCommand::List { topic, json } => list(&catalog, &store, topic, json),
-        DrillCommand::Next { dir } => {
+        DrillCommand::Next { topic, dir } => {
+            let topic = topic.map(|t| topic_slug(&Curriculum::builtin()?, &t)).transpose()?;
             if let Some(dir) = dir {
                 let dir = absolute(&dir)?;
                 store.set_meta(WORKSPACE, &dir.to_string_lossy())?;
             }
-            next(&catalog, &mut store).map(|_| ExitCode::SUCCESS)
+            next(&catalog, &mut store, topic.as_deref()).map(|_| ExitCode::SUCCESS)
         }
         DrillCommand::Check { name, json, time_limit } => {
             let d = pick(&catalog, &store, name.as_deref())?;
@@ -212,18 +216,26 @@ fn list(catalog: &Catalog, store: &Store, topic: Option<String>, json: bool) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// The drill to practise next: the first new or failing one in order, else the first due.
-fn next_drill<'a>(catalog: &'a Catalog, store: &Store) -> Result<Option<&'a Drill>> {
+/// The drill to practise next (of `topic`, if given): the first new or failing one in order,
+/// else the first due.
+fn next_drill<'a>(catalog: &'a Catalog, store: &Store, topic: Option<&str>) -> Result<Option<&'a Drill>> {
     let (st, now) = (states(store)?, now()?);
-    let open = |want: &[DrillStatus]| catalog.drills.iter().find(|d| want.contains(&status(&st, &d.name, now)));
+    let open = |want: &[DrillStatus]| {
+        catalog
+            .drills
+            .iter()
+            .filter(|d| topic.is_none_or(|t| t == d.topic))
+            .find(|d| want.contains(&status(&st, &d.name, now)))
+    };
     Ok(open(&[DrillStatus::New, DrillStatus::Failing]).or_else(|| open(&[DrillStatus::Due])))
 }
 
-fn next(catalog: &Catalog, store: &mut Store) -> Result<Option<PathBuf>> {
-    let Some(d) = next_drill(catalog, store)? else {
+fn next(catalog: &Catalog, store: &mut Store, topic: Option<&str>) -> Result<Option<PathBuf>> {
+    let Some(d) = next_drill(catalog, store, topic)? else {
         let st = states(store)?;
         let soonest = st.values().filter_map(|s| s.due).min();
-        println!("Every drill is passed and none is due for re-practice.");
+        let which = topic.map_or("Every drill".to_string(), |t| format!("Every {t} drill"));
+        println!("{which} is passed and none is due for re-practice.");
         if let Some(due) = soonest {
             let days = (due - now()?) as f64 / 86_400.0;
             println!("The next one comes due in {days:.1} day(s). Meanwhile: dojo cards review");
@@ -335,7 +347,7 @@ fn print_report(catalog: &Catalog, store: &Store, d: &Drill, r: &Report) -> Resu
             let days = ((due - now()?) as f64 / 86_400.0).max(0.0);
             println!("\nPassed. Re-practice comes due in {days:.0} day(s).");
         }
-        match next_drill(catalog, store)? {
+        match next_drill(catalog, store, None)? {
             Some(n) => println!("Next: dojo drill next    ({}: {})", n.name, n.title),
             None => println!("That was the last open drill."),
         }
@@ -371,7 +383,7 @@ fn watch(catalog: &Catalog, store: &mut Store, name: Option<&str>, limit: Option
         print_report(catalog, store, d, &r)?;
         if r.passed {
             println!();
-            if next(catalog, store)?.is_none() {
+            if next(catalog, store, None)?.is_none() {
                 return Ok(ExitCode::SUCCESS);
             }
             d = pick(catalog, store, None)?;

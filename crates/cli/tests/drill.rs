@@ -180,7 +180,7 @@ fn reset_keeps_the_learners_file_and_an_unknown_drill_is_an_error() {
 }
 
 #[test]
-fn list_filters_by_topic_and_next_dir_moves_the_workspace() {
+fn list_and_next_filter_by_topic_and_next_dir_moves_the_workspace() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let cat = catalog();
@@ -189,6 +189,10 @@ fn list_filters_by_topic_and_next_dir_moves_the_workspace() {
     let names: Vec<&str> = v["drills"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
     let want: Vec<&str> = cat.drills.iter().filter(|x| x.topic == "transformers").map(|x| x.name.as_str()).collect();
     assert_eq!(names, want);
+    let first_decoding = cat.drills.iter().find(|x| x.topic == "decoding").unwrap();
+    let (code, out, _) = run(d, &["drill", "next", "--topic", "decoding"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(&first_decoding.title) && out.contains("· decoding ·"), "{out}");
     let (code, out, _) = run(d, &["drill", "next", "--dir", "practice"]);
     assert_eq!(code, 0);
     let f = d.join("practice/01_transformers/stable_softmax.rs");
