@@ -148,8 +148,12 @@ impl Case {
 
 /// Runs the hidden tests and reports to the runner. Protocol: one line per event on stdout,
 /// starting with the byte `\u{1}` so it is told apart from anything the learner prints:
-/// `\u{1}start <name>` before a test, `\u{1}result {"name","passed","message"}` after it.
+/// `\u{1}tests <name>\t<name>…` first (every test, so the runner can list those a hang or crash
+/// kept from running), `\u{1}start <name>` before a test, `\u{1}result {"name","passed","message"}`
+/// after it.
 pub fn run(tests: &[Test]) {
+    let names: Vec<&str> = tests.iter().map(|t| t.name).collect();
+    println!("\u{1}tests {}", names.join("\t"));
     std::panic::set_hook(Box::new(|info| {
         let msg = info
             .payload()
