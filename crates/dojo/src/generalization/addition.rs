@@ -67,14 +67,33 @@ pub struct Batch {
 /// # Errors
 /// [`Error::Config`] for n = 0 or n > 18.
 pub fn batch(count: usize, n: usize, reversed: bool, rng: &mut Rng, device: &Device) -> Result<Batch> {
+    check_digits(n)?;
+    let max = 10u64.pow(n as u32);
+    let problems: Vec<(u64, u64)> = (0..count).map(|_| (rng.next_u64() % max, rng.next_u64() % max)).collect();
+    batch_of(&problems, n, reversed, device)
+}
+
+fn check_digits(n: usize) -> Result<()> {
     if n == 0 || n > 18 {
         return Err(Error::Config(format!("operands of 1 to 18 digits, got {n}")));
     }
+    Ok(())
+}
+
+/// The batch of the given problems (a, b), each operand below 10ⁿ.
+///
+/// # Errors
+/// [`Error::Config`] for n outside 1 … 18 or an operand with more than n digits.
+pub fn batch_of(problems: &[(u64, u64)], n: usize, reversed: bool, device: &Device) -> Result<Batch> {
+    check_digits(n)?;
     let max = 10u64.pow(n as u32);
     let seq = 3 * n + 3;
+    let count = problems.len();
     let (mut x, mut y) = (Vec::with_capacity(count * (seq - 1)), Vec::with_capacity(count * (seq - 1)));
-    for _ in 0..count {
-        let (a, b) = (rng.next_u64() % max, rng.next_u64() % max);
+    for &(a, b) in problems {
+        if a >= max || b >= max {
+            return Err(Error::Config(format!("{a} + {b} has an operand longer than {n} digits")));
+        }
         let t = render(a, b, n, reversed);
         x.extend_from_slice(&t[..seq - 1]);
         y.extend_from_slice(&t[1..]);
@@ -86,6 +105,58 @@ pub fn batch(count: usize, n: usize, reversed: bool, rng: &mut Rng, device: &Dev
         mask: Tensor::from_vec(m, (count, seq - 1), device)?,
         answer_len: n + 1,
     })
+}
+
+/// The longest distance a carry travels in a + b: a run of digit positions that each send a
+/// carry to the next, the lowest one generating it (aᵢ + bᵢ ≥ 10) and the rest passing it on
+/// (aᵢ + bᵢ = 9). 0 when nothing carries; 999 + 1 has 3.
+///
+/// Writing the answer most significant digit first, the model must know the carry into a
+/// digit before writing it, and a run of k positions makes that depend on a digit k places
+/// further down. In random problems each position passes a carry on with probability 1/10, so
+/// long runs are rare in training: a test made of them is a shift in distribution at the same
+/// length.
+pub fn carry_chain(a: u64, b: u64) -> usize {
+    let (mut a, mut b) = (a, b);
+    let (mut run, mut best, mut carry) = (0, 0, 0);
+    while a > 0 || b > 0 {
+        let s = a % 10 + b % 10 + carry;
+        carry = u64::from(s >= 10);
+        run = if carry == 1 { run + 1 } else { 0 };
+        best = best.max(run);
+        a /= 10;
+        b /= 10;
+    }
+    best
+}
+
+/// A problem with n-digit operands whose longest carry run ([`carry_chain`]) is exactly k,
+/// drawn by rejection: the run is planted at a random place, the other digits are uniform.
+///
+/// # Errors
+/// [`Error::Config`] for n outside 1 … 18 or k > n.
+pub fn with_carry_chain(n: usize, k: usize, rng: &mut Rng) -> Result<(u64, u64)> {
+    check_digits(n)?;
+    if k > n {
+        return Err(Error::Config(format!("a carry run of {k} does not fit in {n} digits")));
+    }
+    loop {
+        let (mut a, mut b): (Vec<u64>, Vec<u64>) = (0..n).map(|_| (rng.next_u64() % 10, rng.next_u64() % 10)).unzip();
+        if k > 0 {
+            let start = (rng.next_u64() % (n - k + 1) as u64) as usize; // index from the least significant digit
+            a[start] = 1 + rng.next_u64() % 9; // generate: a + b ≥ 10
+            b[start] = 10 - a[start] + rng.next_u64() % a[start];
+            for i in start + 1..start + k {
+                a[i] = rng.next_u64() % 10; // propagate: a + b = 9
+                b[i] = 9 - a[i];
+            }
+        }
+        let value = |d: &[u64]| d.iter().rev().fold(0, |v, &x| v * 10 + x);
+        let (a, b) = (value(&a), value(&b));
+        if carry_chain(a, b) == k {
+            return Ok((a, b));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -116,5 +187,25 @@ mod tests {
             assert_eq!(a + bb, c);
         }
         assert!(batch(1, 0, false, &mut Rng::new(0), &Device::Cpu).is_err());
+        assert!(batch_of(&[(100, 1)], 2, false, &Device::Cpu).is_err());
+    }
+
+    #[test]
+    fn carry_chains_count_the_digits_a_carry_crosses() {
+        assert_eq!(carry_chain(123, 456), 0);
+        assert_eq!(carry_chain(999, 1), 3);
+        assert_eq!(carry_chain(15, 5), 1); // 5 + 5 carries; 1 + 0 + 1 = 2 does not
+        assert_eq!(carry_chain(95, 5), 2);
+        assert_eq!(carry_chain(9595, 5005), 2); // a run of two, a break, a run of one
+        assert_eq!(carry_chain(5959, 5151), 4); // every position generates
+        let mut rng = Rng::new(7);
+        for k in 0..=5 {
+            for _ in 0..20 {
+                let (a, b) = with_carry_chain(5, k, &mut rng).unwrap();
+                assert!(a < 100_000 && b < 100_000);
+                assert_eq!(carry_chain(a, b), k, "{a} + {b}");
+            }
+        }
+        assert!(with_carry_chain(3, 4, &mut rng).is_err());
     }
 }

@@ -34,6 +34,19 @@ pub enum PositionKind {
     None,
 }
 
+impl PositionKind {
+    /// The name configs use: `learned`, `sinusoidal`, `rope`, `alibi`, `none`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Learned => "learned",
+            Self::Sinusoidal => "sinusoidal",
+            Self::Rope => "rope",
+            Self::Alibi => "alibi",
+            Self::None => "none",
+        }
+    }
+}
+
 /// Configuration of [`Gpt`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -133,16 +133,6 @@ struct Point {
     loss: f64,
 }
 
-fn name(k: PositionKind) -> &'static str {
-    match k {
-        PositionKind::Learned => "learned",
-        PositionKind::Sinusoidal => "sinusoidal",
-        PositionKind::Rope => "rope",
-        PositionKind::Alibi => "alibi",
-        PositionKind::None => "none",
-    }
-}
-
 impl Experiment for PositionExtrapolation {
     type Config = PositionExtrapolationConfig;
 
@@ -191,9 +181,9 @@ impl Experiment for PositionExtrapolation {
                 opt.backward_step(&loss)?;
                 last_loss = loss.to_scalar::<f32>()? as f64;
                 if step % 10 == 0 || step + 1 == cfg.steps {
-                    ctx.log(serde_json::json!({ "scheme": name(kind), "step": step, "train_loss": last_loss }))?;
+                    ctx.log(serde_json::json!({ "scheme": kind.name(), "step": step, "train_loss": last_loss }))?;
                 }
-                ctx.progress((si * per_scheme + step + 1) as u64, total, &format!("{} step {}", name(kind), step + 1));
+                ctx.progress((si * per_scheme + step + 1) as u64, total, &format!("{} step {}", kind.name(), step + 1));
             }
             // Evaluation: fresh sequences from a separate stream, the same for every scheme.
             let mut points = Vec::new();
@@ -204,13 +194,13 @@ impl Experiment for PositionExtrapolation {
                 let loss = masked_cross_entropy(&logits, &b.targets, &b.mask)?.to_scalar::<f32>()? as f64;
                 let accuracy = masked_accuracy(&logits, &b.targets, &b.mask)?;
                 ctx.log(
-                    serde_json::json!({ "scheme": name(kind), "eval_len": len, "accuracy": accuracy, "loss": loss }),
+                    serde_json::json!({ "scheme": kind.name(), "eval_len": len, "accuracy": accuracy, "loss": loss }),
                 )?;
                 points.push(Point { len, accuracy, loss });
                 ctx.progress(
                     (si * per_scheme + cfg.steps + li + 1) as u64,
                     total,
-                    &format!("{} eval T={len}", name(kind)),
+                    &format!("{} eval T={len}", kind.name()),
                 );
             }
             results.push((kind, points, last_loss));
@@ -228,18 +218,18 @@ fn report(cfg: &PositionExtrapolationConfig, results: &[(PositionKind, Vec<Point
         let at_train = pts.iter().find(|p| p.len == cfg.train_len).or(pts.first()).expect("points");
         let longest = pts.iter().max_by_key(|p| p.len).expect("points");
         let kept = longest.accuracy / at_train.accuracy.max(1e-9);
-        r.metric(&format!("{}_acc_at_train_len", name(*kind)), at_train.accuracy);
-        r.metric(&format!("{}_acc_at_max_len", name(*kind)), longest.accuracy);
+        r.metric(&format!("{}_acc_at_train_len", kind.name()), at_train.accuracy);
+        r.metric(&format!("{}_acc_at_max_len", kind.name()), longest.accuracy);
         lines.push(format!(
             "- **{}**: {:.1}% at T={} → {:.1}% at T={} ({:.0}% of it kept)",
-            name(*kind),
+            kind.name(),
             100.0 * at_train.accuracy,
             at_train.len,
             100.0 * longest.accuracy,
             longest.len,
             100.0 * kept
         ));
-        let mut row = vec![name(*kind).to_string(), fmt_num(*train_loss)];
+        let mut row = vec![kind.name().to_string(), fmt_num(*train_loss)];
         row.extend(pts.iter().map(|p| format!("{:.1}%", 100.0 * p.accuracy)));
         rows.push(row);
     }
@@ -271,8 +261,8 @@ fn report(cfg: &PositionExtrapolationConfig, results: &[(PositionKind, Vec<Point
         .log_log()
         .x_ticks(ticks);
     for (kind, pts, _) in results {
-        acc = acc.with(Series::new(name(*kind), pts.iter().map(|p| (p.len as f64, p.accuracy)).collect()));
-        loss = loss.with(Series::new(name(*kind), pts.iter().map(|p| (p.len as f64, p.loss.max(1e-6))).collect()));
+        acc = acc.with(Series::new(kind.name(), pts.iter().map(|p| (p.len as f64, p.accuracy)).collect()));
+        loss = loss.with(Series::new(kind.name(), pts.iter().map(|p| (p.len as f64, p.loss.max(1e-6))).collect()));
     }
     acc = acc.with(Series::reference("chance", ticks_line(&cfg.eval_lens, chance)));
     r.plot(acc);
