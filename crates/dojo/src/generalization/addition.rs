@@ -118,11 +118,13 @@ pub fn batch_of(problems: &[(u64, u64)], n: usize, reversed: bool, device: &Devi
 /// length.
 pub fn carry_chain(a: u64, b: u64) -> usize {
     let (mut a, mut b) = (a, b);
-    let (mut run, mut best, mut carry) = (0, 0, 0);
+    let (mut run, mut best) = (0, 0); // run: positions the current carry has come through
     while a > 0 || b > 0 {
-        let s = a % 10 + b % 10 + carry;
-        carry = u64::from(s >= 10);
-        run = if carry == 1 { run + 1 } else { 0 };
+        run = match a % 10 + b % 10 {
+            s if s >= 10 => 1,       // generates a carry of its own: the lower digits no longer matter
+            9 if run > 0 => run + 1, // passes the incoming carry on
+            _ => 0,                  // absorbs it, or there was none
+        };
         best = best.max(run);
         a /= 10;
         b /= 10;
@@ -197,7 +199,8 @@ mod tests {
         assert_eq!(carry_chain(15, 5), 1); // 5 + 5 carries; 1 + 0 + 1 = 2 does not
         assert_eq!(carry_chain(95, 5), 2);
         assert_eq!(carry_chain(9595, 5005), 2); // a run of two, a break, a run of one
-        assert_eq!(carry_chain(5959, 5151), 4); // every position generates
+        assert_eq!(carry_chain(5959, 5151), 1); // every position generates: no carry depends on a lower one
+        assert_eq!(carry_chain(909, 1), 1); // the 9 in the hundreds gets no carry to pass on
         let mut rng = Rng::new(7);
         for k in 0..=5 {
             for _ in 0..20 {

@@ -273,6 +273,13 @@ mod tests {
     }
 
     #[test]
+    fn a_scheme_is_named_as_configs_spell_it() {
+        for k in KINDS {
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()));
+        }
+    }
+
+    #[test]
     fn logits_at_t_ignore_tokens_after_t_for_every_position_kind() {
         for kind in KINDS {
             let (_, g) = model(kind);
