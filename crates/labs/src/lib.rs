@@ -28,6 +28,7 @@
 //! | [`grokking-fourier`](labs::grokking_fourier) | generalization | the grokked embeddings are a few Fourier frequencies |
 //! | [`double-descent`](labs::double_descent) | generalization | test error peaks where width equals the number of samples |
 //! | [`emergence-metrics`](labs::emergence_metrics) | generalization | exact match looks sudden where per-token accuracy is smooth |
+//! | [`length-generalization`](labs::length_generalization) | generalization | addition past the trained length: positions, answer order, Abacus |
 
 pub mod config;
 mod context;
@@ -65,6 +66,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::grokking_fourier::GrokkingFourier,
     &labs::double_descent::DoubleDescent,
     &labs::emergence_metrics::EmergenceMetrics,
+    &labs::length_generalization::LengthGeneralization,
 ];
 
 /// The lab called `name`; the error lists the known ones.

@@ -49,6 +49,21 @@ pub fn render(a: u64, b: u64, n: usize, reversed: bool) -> Vec<u32> {
     t
 }
 
+/// The place value of each token of [`render`]`(a, b, n, reversed)`: 1 for a units digit,
+/// 2 for tens, …, n + 1 for the answer's leading digit, and 0 for `+` and `=`.
+///
+/// What an Abacus embedding (McLeish et al. 2024) indexes: it tells every digit which column
+/// it belongs to, so the model can line up digits of the same place by content instead of by
+/// counting positions, a rule that does not depend on n.
+pub fn places(n: usize, reversed: bool) -> Vec<u32> {
+    let operand = (1..=n as u32).rev(); // most significant first
+    let mut answer: Vec<u32> = (1..=n as u32 + 1).rev().collect();
+    if reversed {
+        answer.reverse();
+    }
+    operand.clone().chain([0]).chain(operand).chain([0]).chain(answer).collect()
+}
+
 /// A batch of problems: inputs, next-token targets and the answer mask.
 #[derive(Debug)]
 pub struct Batch {
@@ -170,6 +185,16 @@ mod tests {
         assert_eq!(render(57, 68, 2, false), [5, 7, PLUS, 6, 8, EQUALS, 1, 2, 5]);
         assert_eq!(render(57, 68, 2, true), [5, 7, PLUS, 6, 8, EQUALS, 5, 2, 1]);
         assert_eq!(render(3, 4, 2, false), [0, 3, PLUS, 0, 4, EQUALS, 0, 0, 7]);
+    }
+
+    #[test]
+    fn places_are_the_column_of_each_digit() {
+        assert_eq!(places(2, false), [2, 1, 0, 2, 1, 0, 3, 2, 1]);
+        assert_eq!(places(2, true), [2, 1, 0, 2, 1, 0, 1, 2, 3]);
+        // the digit at place p of the answer is the sum's p-th digit from the right
+        let (t, p) = (render(907, 95, 3, true), places(3, true));
+        let sum: u32 = t[8..].iter().zip(&p[8..]).map(|(d, &pl)| d * 10u32.pow(pl - 1)).sum();
+        assert_eq!(sum, 1002);
     }
 
     #[test]

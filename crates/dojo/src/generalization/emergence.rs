@@ -44,6 +44,23 @@ pub fn score(logits: &Tensor, batch: &Batch) -> Result<Scores> {
     Ok(Scores { token_accuracy, exact_match, logprob })
 }
 
+/// The share of problems with each answer digit right (teacher-forced), in the order the
+/// answer is written: where in the answer a model's errors sit.
+///
+/// # Shapes
+/// logits: (B, T, V) → batch.answer_len values
+///
+/// # Errors
+/// Tensor errors for mismatched shapes.
+pub fn digit_accuracy(logits: &Tensor, batch: &Batch) -> Result<Vec<f64>> {
+    let n_answer = batch.answer_len;
+    let t = logits.dim(1)?;
+    let pred = logits.narrow(1, t - n_answer, n_answer)?.argmax(D::Minus1)?; // (B, L)
+    let targets = batch.target.narrow(1, t - n_answer, n_answer)?.contiguous()?; // (B, L)
+    let hits = pred.eq(&targets)?.to_dtype(DType::F32)?.mean(0)?; // (L,)
+    Ok(hits.to_vec1::<f32>()?.into_iter().map(f64::from).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +89,6 @@ mod tests {
         assert_eq!(s.token_accuracy, 0.75);
         assert_eq!(s.exact_match, 0.5);
         assert!(s.logprob < 0.0);
+        assert_eq!(digit_accuracy(&logits, &b).unwrap(), [1.0, 0.5], "only the last digit of one problem is wrong");
     }
 }

@@ -205,8 +205,25 @@ impl Gpt {
     /// # Shapes
     /// ids: (B, T) u32 → (B, T, C)
     pub fn hidden(&self, ids: &Tensor, caches: Option<&mut [KvCache]>) -> Result<Tensor> {
+        self.hidden_with(ids, None, caches)
+    }
+
+    /// [`Self::hidden`] with `extra` added to the token embeddings before the blocks:
+    /// embeddings the caller owns and trains, e.g. Abacus digit-place embeddings (McLeish et
+    /// al. 2024) or segment embeddings.
+    ///
+    /// # Shapes
+    /// ids: (B, T) u32, extra: (B, T, C) → (B, T, C)
+    pub fn hidden_with(&self, ids: &Tensor, extra: Option<&Tensor>, caches: Option<&mut [KvCache]>) -> Result<Tensor> {
         let dims = expect_shape(ids, "gpt token ids", &[Dim::Any("B"), Dim::Any("T")])?;
         let t = dims[1];
+        if let Some(e) = extra {
+            expect_shape(
+                e,
+                "extra embeddings",
+                &[Dim::Is("B", dims[0]), Dim::Is("T", t), Dim::Is("C", self.cfg.width)],
+            )?;
+        }
         let offset = caches.as_ref().and_then(|c| c.first()).map_or(0, KvCache::len);
         let s = offset + t; // keys after this step
         if s > self.cfg.max_len && matches!(self.cfg.positions, PositionKind::Learned | PositionKind::Rope) {
@@ -229,6 +246,9 @@ impl Gpt {
                 // √C·E + (T, C)
             }
             PositionKind::Rope | PositionKind::Alibi | PositionKind::None => {} // inside attention, or none
+        }
+        if let Some(e) = extra {
+            x = (x + e)?;
         }
         // 2) the mask: causal, with ALiBi's distance penalty folded in when used
         let mask = match self.cfg.positions {
@@ -323,6 +343,22 @@ mod tests {
                 assert!(n > 0.0, "{kind:?}: zero gradient for {name}");
             }
         }
+    }
+
+    #[test]
+    fn extra_embeddings_add_to_the_input() {
+        let (_, g) = model(PositionKind::None);
+        let x = ids(&[1, 2, 3]);
+        let plain = g.hidden(&x, None).unwrap();
+        let zeros = Tensor::zeros((1, 3, 32), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert_close(&g.hidden_with(&x, Some(&zeros), None).unwrap(), &plain, Tolerance::F32);
+        // adding token 9's embedding minus token 3's at the last position turns it into token 9
+        let wte = g.wte.embeddings();
+        let shift = (wte.i(9).unwrap() - wte.i(3).unwrap()).unwrap().reshape((1, 1, 32)).unwrap();
+        let extra = Tensor::cat(&[zeros.narrow(1, 0, 2).unwrap(), shift], 1).unwrap();
+        let moved = g.hidden_with(&x, Some(&extra), None).unwrap();
+        assert_close(&moved, &g.hidden(&ids(&[1, 2, 9]), None).unwrap(), Tolerance::new(1e-5, 1e-5));
+        assert!(g.hidden_with(&x, Some(&zeros.narrow(1, 0, 2).unwrap()), None).is_err(), "shape is checked");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod emergence_metrics;
 pub mod grokking;
 pub mod grokking_ablation;
 pub mod grokking_fourier;
+pub mod length_generalization;
 pub mod lora_vs_full;
 pub mod moe_routing;
 pub mod multi_token_prediction;
