@@ -79,7 +79,8 @@ impl OneLayer {
         let (h, d) = (self.heads, c / self.heads);
         let x = self.embed.embedding(&ids.flatten_all()?)?.reshape((n, 3, c))?.broadcast_add(&self.pos)?; // (N, 3, C)
         let last = x.narrow(1, 2, 1)?.squeeze(1)?; // (N, C): the `=` position
-                                                   // One query against three keys per head: broadcast products and sums, not N·H tiny matmuls.
+
+        // One query against three keys per head: broadcast products and sums, not N·H tiny matmuls.
         let q = last.matmul(&self.wq)?.reshape((n, 1, h, d))?; // (N, 1, H, D)
         let heads = |w: &Tensor| -> Result<Tensor> { Ok(x.reshape((n * 3, c))?.matmul(w)?.reshape((n, 3, h, d))?) }; // (N, 3, H, D)
         let (k, v) = (heads(&self.wk)?, heads(&self.wv)?);

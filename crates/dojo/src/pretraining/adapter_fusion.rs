@@ -60,14 +60,16 @@ impl AdapterFusion {
         let deltas: Vec<Tensor> = self.adapters.iter().map(|a| a.delta(h)).collect::<Result<_>>()?;
         let outs = Tensor::stack(&deltas.iter().map(|d| d + h).collect::<candle_core::Result<Vec<_>>>()?, 2)?; // (B, T, N, C) aₙ
         let deltas = Tensor::stack(&deltas, 2)?; // (B, T, N, C) aₙ − h
-                                                 // 2) scores sₙ = (W_Q h)·(W_K aₙ), softmax over the adapters
+
+        // 2) scores sₙ = (W_Q h)·(W_K aₙ), softmax over the adapters
         let q = self.q.forward(h)?.unsqueeze(2)?; // (B, T, 1, C)
         let k = self.k.forward(&outs)?; // (B, T, N, C)
         let s = q.broadcast_mul(&k)?.sum(D::Minus1)?; // (B, T, N)
         let w = crate::nn::softmax(&s, D::Minus1)?; // (B, T, N)
-                                                    // 3) h + Σₙ wₙ · W_V (aₙ − h)
-                                                    // W_V d = d + (W_V − I) d, built here each call: a sum formed once at construction
-                                                    // would keep its first value while the optimizer updates the variable in place.
+
+        // 3) h + Σₙ wₙ · W_V (aₙ − h)
+        // W_V d = d + (W_V − I) d, built here each call: a sum formed once at construction
+        // would keep its first value while the optimizer updates the variable in place.
         let vd = (&deltas + deltas.broadcast_matmul(&self.v.t()?)?)?; // (B, T, N, C)
         let mixed = w.unsqueeze(D::Minus1)?.broadcast_mul(&vd)?.sum(2)?; // (B, T, C)
         Ok(((h + mixed)?, w))

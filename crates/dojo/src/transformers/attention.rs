@@ -34,14 +34,16 @@ pub fn scaled_dot_product_attention(q: &Tensor, k: &Tensor, v: &Tensor, mask: Op
     // 1) scores: every query against every key, scaled by 1/√D
     let scale = 1.0 / (d as f64).sqrt();
     let scores = (q.matmul(&k.t()?)? * scale)?; // (B, H, T, D) @ (B, H, D, S) -> (B, H, T, S)
-                                                // 2) mask: −∞ where a query may not look, so its weight becomes exp(−∞) = 0
+
+    // 2) mask: −∞ where a query may not look, so its weight becomes exp(−∞) = 0
     let scores = match mask {
         Some(m) => scores.broadcast_add(m)?, // (B, H, T, S)
         None => scores,
     };
     // 3) weights: a probability distribution over the S keys for each query
     let weights = softmax_last(&scores)?; // (B, H, T, S)
-                                          // 4) output: the weighted mean of the values
+
+    // 4) output: the weighted mean of the values
     Ok(weights.matmul(v)?) // (B, H, T, S) @ (B, H, S, D) -> (B, H, T, D)
 }
 

@@ -139,7 +139,8 @@ impl MultiHeadAttention {
         let q = self.q_proj.forward(xq)?.reshape((b, t, h, d))?.transpose(1, 2)?; // (B, T, C) -> (B, H, T, D)
         let k = self.k_proj.forward(xkv)?.reshape((b, s, h, d))?.transpose(1, 2)?; // (B, S, C) -> (B, H, S, D)
         let v = self.v_proj.forward(xkv)?.reshape((b, s, h, d))?.transpose(1, 2)?; // (B, S, C) -> (B, H, S, D)
-                                                                                   // 1b) RoPE: rotate by absolute position; new tokens start after the cached ones
+
+        // 1b) RoPE: rotate by absolute position; new tokens start after the cached ones
         let (q, k) = match &self.rope {
             Some(r) => {
                 let offset = cache.as_ref().map_or(0, |c| c.len());
@@ -154,7 +155,8 @@ impl MultiHeadAttention {
         };
         // 3) every head attends independently
         let y = scaled_dot_product_attention(&q.contiguous()?, &k.contiguous()?, &v.contiguous()?, mask)?; // (B, H, T, D)
-                                                                                                           // 4) concatenate the heads and mix them with W_O
+
+        // 4) concatenate the heads and mix them with W_O
         let y = y.transpose(1, 2)?.reshape((b, t, c))?; // (B, H, T, D) -> (B, T, H·D = C)
         Ok(self.out_proj.forward(&y)?)
     }

@@ -87,10 +87,12 @@ impl AttentionKernel for Performer {
         let scale = (d as f64).powf(-0.25); // x = q / D^¼, so x·y = q·k / √D
         let phi_q = self.features(&(q * scale)?, true)?; // (B, H, T, M)
         let phi_k = self.features(&(k * scale)?, false)?; // (B, H, S, M)
-                                                          // 1) summarise all keys: (M, D) and (M), independent of T
+
+        // 1) summarise all keys: (M, D) and (M), independent of T
         let kv = phi_k.t()?.matmul(v)?; // (B, H, M, S) @ (B, H, S, D) -> (B, H, M, D)
         let k_sum = phi_k.sum_keepdim(2)?.t()?; // (B, H, 1, M) -> (B, H, M, 1)
-                                                // 2) each query reads the summaries
+
+        // 2) each query reads the summaries
         let num = phi_q.matmul(&kv)?; // (B, H, T, M) @ (B, H, M, D) -> (B, H, T, D)
         let den = phi_q.matmul(&k_sum)?; // (B, H, T, M) @ (B, H, M, 1) -> (B, H, T, 1)
         Ok(num.broadcast_div(&den)?)

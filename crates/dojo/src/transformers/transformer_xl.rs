@@ -89,18 +89,22 @@ impl RelAttention {
         let kv = self.qkv.forward(&ctx)?; // (B, S, 3C)
         let k = split(kv.narrow(D::Minus1, c, c)?, s)?; // (B, H, S, D)
         let v = split(kv.narrow(D::Minus1, 2 * c, c)?, s)?; // (B, H, S, D)
-                                                            // 2) content terms (a) + (c): (q + u)·k
+
+        // 2) content terms (a) + (c): (q + u)·k
         let content = q.broadcast_add(&self.u)?.matmul(&k.t()?)?; // (B, H, T, S)
-                                                                  // 3) position terms (b) + (d): (q + v)·W_R r_δ for every distance δ = 0 … S − 1
+
+        // 3) position terms (b) + (d): (q + v)·W_R r_δ for every distance δ = 0 … S − 1
         let r = self.r_proj.forward(&sinusoidal(s, c, 0, h.device())?)?; // (S, C): row δ = W_R r_δ
         let r = r.reshape((s, hh, d))?.transpose(0, 1)?.contiguous()?; // (H, S, D)
         let by_dist = q.broadcast_add(&self.v)?.broadcast_matmul(&r.t()?)?; // (B, H, T, S): column δ
-                                                                            // query i sits at absolute position M + i, key j at j: δ = M + i − j (clamped at 0
-                                                                            // where j is in the future; those entries are masked next)
+
+        // query i sits at absolute position M + i, key j at j: δ = M + i − j (clamped at 0
+        // where j is in the future; those entries are masked next)
         let idx: Vec<u32> = (0..t).flat_map(|i| (0..s).map(move |j| (m + i).saturating_sub(j) as u32)).collect();
         let idx = Tensor::from_vec(idx, (1, 1, t, s), h.device())?.broadcast_as((b, hh, t, s))?.contiguous()?;
         let position = by_dist.gather(&idx, 3)?; // (B, H, T, S): entry (i, j) = column M + i − j
-                                                 // 4) the usual softmax attention on the sum
+
+        // 4) the usual softmax attention on the sum
         let scores = ((content + position)? / (d as f64).sqrt())?.broadcast_add(&causal_mask(t, s, h.device())?)?;
         let y = softmax_last(&scores)?.matmul(&v)?; // (B, H, T, D)
         Ok(self.out.forward(&y.transpose(1, 2)?.reshape((b, t, c))?)?)

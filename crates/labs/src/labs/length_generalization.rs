@@ -252,7 +252,8 @@ impl Model {
         };
         let p = addition::places(n, self.variant.reversed);
         let t = p.len() - 1; // the input is the sequence minus its last token
-                             // digits at place + offset; `+` and `=` keep row 0, "not a digit"
+
+        // digits at place + offset; `+` and `=` keep row 0, "not a digit"
         let idx: Vec<u32> =
             offsets.iter().flat_map(|&r| p[..t].iter().map(move |&x| if x == 0 { 0 } else { x + r })).collect();
         let idx = Tensor::from_vec(idx, (offsets.len(), t), &self.gpt.device())?;
@@ -319,7 +320,8 @@ impl Experiment for LengthGeneralization {
         let dev = Device::Cpu;
         let (n, m) = (cfg.train_digits, cfg.test_digits);
         let next = (n + 1).min(m); // the first length past training, if any
-                                   // The same test problems for every variant.
+
+        // The same test problems for every variant.
         let mut rng = Rng::new(cfg.seed).fork(0);
         let max = |d: usize| 10u64.pow(d as u32);
         let by_length: Vec<Vec<(u64, u64)>> = (1..=m)

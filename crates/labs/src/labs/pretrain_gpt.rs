@@ -221,8 +221,9 @@ impl Experiment for PretrainGpt {
         let (decayed, not_decayed) = trainer.optimizer().decay_split();
         let mut train_curve = Vec::new();
         let mut val_curve = vec![(0.0, lm.evaluate(0)?[0].1)]; // before any step
-                                                               // Records go to metrics.jsonl as they happen; the event callback cannot fail, so the
-                                                               // first write error is kept and returned after the run.
+
+        // Records go to metrics.jsonl as they happen; the event callback cannot fail, so the
+        // first write error is kept and returned after the run.
         let mut log_err = None;
         let mut log = |ctx: &mut RunContext<'_>, record: serde_json::Value| {
             if let Err(e) = ctx.log(record) {
