@@ -22,6 +22,7 @@
 //! | [`pretrain-gpt`](labs::pretrain_gpt) | pretraining | a small GPT pretrained with the shared training stack |
 //! | [`curriculum`](labs::curriculum) | pretraining | easy-to-hard ordering vs a shuffled mix of story levels |
 //! | [`lora-vs-full`](labs::lora_vs_full) | pretraining | full fine-tuning vs LoRA ranks vs adapters: cost, learning, forgetting |
+//! | [`sft-instructions`](labs::sft_instructions) | pretraining | SFT of a story-pretrained GPT on five chat tasks, with and without the prompt mask |
 //! | [`adapter-fusion`](labs::adapter_fusion) | pretraining | two task adapters composed by a learned fusion |
 //! | [`grokking`](labs::grokking) | generalization | memorization first, generalization much later |
 //! | [`grokking-ablation`](labs::grokking_ablation) | generalization | without weight decay or with less data, no grokking |
@@ -60,6 +61,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::pretrain_gpt::PretrainGpt,
     &labs::curriculum::Curriculum,
     &labs::lora_vs_full::LoraVsFull,
+    &labs::sft_instructions::SftInstructions,
     &labs::adapter_fusion::AdapterFusionLab,
     &labs::grokking::Grokking,
     &labs::grokking_ablation::GrokkingAblation,

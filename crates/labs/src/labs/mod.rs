@@ -17,6 +17,7 @@ pub mod multi_token_prediction;
 pub mod position_extrapolation;
 pub mod pretrain_gpt;
 pub mod prompting;
+pub mod sft_instructions;
 pub mod speculative_decoding;
 pub mod tiny_lm;
 pub mod transformer_xl;

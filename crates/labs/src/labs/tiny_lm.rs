@@ -155,13 +155,18 @@ impl Objective for Evaluated<'_, '_> {
 
 /// Pretrains the base model on `cfg.stories` stories (90% train, 10% validation).
 pub fn pretrain(cfg: &BaseConfig, seed: u64, ctx: &mut RunContext<'_>) -> Result<Base, LabError> {
+    pretrain_as(cfg, cfg.gpt(), seed, ctx)
+}
+
+/// [`pretrain`] with another model shape `gcfg`, e.g. a vocabulary with tokens beyond the 256
+/// bytes, which the stories never contain.
+pub fn pretrain_as(cfg: &BaseConfig, gcfg: GptConfig, seed: u64, ctx: &mut RunContext<'_>) -> Result<Base, LabError> {
     let dev = Device::Cpu;
     let s = stories(cfg.stories, Difficulty::level(cfg.story_level)?, &mut Rng::new(seed).fork(1))?;
     let cut = s.len() * 9 / 10;
     let train_ids = bytes(&(s[..cut].join("\n") + "\n"));
     let val_ids = bytes(&(s[cut..].join("\n") + "\n"));
     let params = Params::new(seed);
-    let gcfg = cfg.gpt();
     let gpt = Gpt::new(gcfg, params.var_builder(&dev))?;
     let windows = Windows::new(train_ids, cfg.seq_len, seed)?;
     let stories_val = Windows::new(val_ids, cfg.seq_len, seed)?.sequential(32, &dev)?;
