@@ -49,7 +49,8 @@ fn topics_table_marks_implemented_concepts() {
         .stdout(predicate::str::contains("✓ Scaled dot-product attention"))
         .stdout(predicate::str::contains("✓ Rotary position embedding (RoPE)"))
         .stdout(predicate::str::contains("✓ Next-token prediction objective"))
-        .stdout(predicate::str::contains("· Instruction tuning"));
+        .stdout(predicate::str::contains("✓ Instruction tuning"))
+        .stdout(predicate::str::contains("· Constitutional AI"));
 }
 
 #[test]
