@@ -20,6 +20,7 @@
 //! | [`speculative-decoding`](labs::speculative_decoding) | decoding | acceptance and speed-up vs early-exit draft depth |
 //! | [`prompting`](labs::prompting) | decoding | zero-shot vs few-shot vs chain-of-thought vs an evolved prompt |
 //! | [`pretrain-gpt`](labs::pretrain_gpt) | pretraining | a small GPT pretrained with the shared training stack |
+//! | [`mlm-vs-ntp`](labs::mlm_vs_ntp) | pretraining | masked-LM vs next-token on one transformer: cloze from both sides vs generation |
 //! | [`curriculum`](labs::curriculum) | pretraining | easy-to-hard ordering vs a shuffled mix of story levels |
 //! | [`lora-vs-full`](labs::lora_vs_full) | pretraining | full fine-tuning vs LoRA ranks vs adapters: cost, learning, forgetting |
 //! | [`sft-instructions`](labs::sft_instructions) | pretraining | SFT of a story-pretrained GPT on five chat tasks, with and without the prompt mask |
@@ -59,6 +60,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::speculative_decoding::SpeculativeDecoding,
     &labs::prompting::Prompting,
     &labs::pretrain_gpt::PretrainGpt,
+    &labs::mlm_vs_ntp::MlmVsNtp,
     &labs::curriculum::Curriculum,
     &labs::lora_vs_full::LoraVsFull,
     &labs::sft_instructions::SftInstructions,

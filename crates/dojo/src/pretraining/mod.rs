@@ -13,9 +13,11 @@
 //! [`adapter`] (Houlsby bottleneck adapters) and [`adapter_fusion`].
 //!
 //! Fine-tuning methods wrap a model's projections by name ([`crate::transformers::proj`]);
-//! the labs `lora-vs-full` and `adapter-fusion` compare them, `curriculum` orders the data.
+//! the labs `lora-vs-full` and `adapter-fusion` compare them, `curriculum` orders the data,
+//! `sft-instructions` teaches a tiny GPT chat tasks, `mlm-vs-ntp` trains one GPT's weights
+//! with either objective ([`mlm::MaskedLm`] through [`crate::transformers::gpt::Gpt::encode`]).
 //! Planned in this topic (see `topics.toml` and the lesson `content/notes/02_pretraining.md`):
-//! instruction tuning of a tiny GPT, MLM vs next-token, and LoRA on SmolLM2.
+//! LoRA on SmolLM2.
 
 pub mod adamw;
 pub mod adapter;

@@ -230,8 +230,58 @@ impl Gpt {
             return Err(Error::Config(format!("sequence of {s} tokens is longer than max_len {}", self.cfg.max_len)));
         }
         let dev = ids.device();
+        let mut x = self.embed(ids, extra, offset)?; // 1) (B, T, C)
+                                                     // 2) the mask: causal, with ALiBi's distance penalty folded in when used
+        let mask = match self.cfg.positions {
+            PositionKind::Alibi => alibi_bias(self.cfg.heads, t, s, dev)?, // (1, H, T, S)
+            _ => causal_mask(t, s, dev)?,                                  // (T, S)
+        };
+        // 3) the blocks
+        match caches {
+            Some(caches) => {
+                for (b, c) in self.blocks.iter().zip(caches.iter_mut()) {
+                    x = b.forward(&x, Some(&mask), Some(c), None)?;
+                }
+            }
+            None => {
+                for b in &self.blocks {
+                    x = b.forward(&x, Some(&mask), None, None)?;
+                }
+            }
+        }
+        Ok(x)
+    }
 
-        // 1) token embeddings, plus absolute positions if the model adds them
+    /// The stack without the causal mask: every position attends to every other, in both
+    /// directions, as in an encoder (BERT). With it, one set of weights can be trained as a
+    /// masked language model and compared with next-token training at an equal budget: only
+    /// the mask and the objective differ. The logits come from [`Self::logits`] as usual.
+    /// ALiBi is refused: its bias here is the causal (one-sided) form.
+    ///
+    /// # Shapes
+    /// ids: (B, T) u32 → (B, T, C)
+    pub fn encode(&self, ids: &Tensor) -> Result<Tensor> {
+        let t = expect_shape(ids, "gpt token ids", &[Dim::Any("B"), Dim::Any("T")])?[1];
+        if self.cfg.positions == PositionKind::Alibi {
+            return Err(Error::Config("encode: this ALiBi bias is causal-only; use another position scheme".into()));
+        }
+        if t > self.cfg.max_len && matches!(self.cfg.positions, PositionKind::Learned | PositionKind::Rope) {
+            return Err(Error::Config(format!("sequence of {t} tokens is longer than max_len {}", self.cfg.max_len)));
+        }
+        let mut x = self.embed(ids, None, 0)?; // (B, T, C)
+        for b in &self.blocks {
+            x = b.forward(&x, None, None, None)?; // no mask: bidirectional
+        }
+        Ok(x)
+    }
+
+    /// Token embeddings, plus absolute positions from `offset` if the model adds them, plus
+    /// `extra`.
+    ///
+    /// # Shapes
+    /// ids: (B, T) u32 → (B, T, C)
+    fn embed(&self, ids: &Tensor, extra: Option<&Tensor>, offset: usize) -> Result<Tensor> {
+        let (t, dev) = (ids.dim(1)?, ids.device());
         let mut x = self.wte.forward(ids)?; // (B, T) -> (B, T, C)
         match self.cfg.positions {
             PositionKind::Learned => {
@@ -249,24 +299,6 @@ impl Gpt {
         }
         if let Some(e) = extra {
             x = (x + e)?;
-        }
-        // 2) the mask: causal, with ALiBi's distance penalty folded in when used
-        let mask = match self.cfg.positions {
-            PositionKind::Alibi => alibi_bias(self.cfg.heads, t, s, dev)?, // (1, H, T, S)
-            _ => causal_mask(t, s, dev)?,                                  // (T, S)
-        };
-        // 3) the blocks
-        match caches {
-            Some(caches) => {
-                for (b, c) in self.blocks.iter().zip(caches.iter_mut()) {
-                    x = b.forward(&x, Some(&mask), Some(c), None)?;
-                }
-            }
-            None => {
-                for b in &self.blocks {
-                    x = b.forward(&x, Some(&mask), None, None)?;
-                }
-            }
         }
         Ok(x)
     }
@@ -296,6 +328,21 @@ mod tests {
     fn a_scheme_is_named_as_configs_spell_it() {
         for k in KINDS {
             assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()));
+        }
+    }
+
+    #[test]
+    fn encode_lets_early_positions_see_later_tokens_and_refuses_causal_alibi() {
+        for kind in KINDS {
+            let (_, g) = model(kind);
+            if kind == PositionKind::Alibi {
+                assert!(g.encode(&ids(&[1, 2, 3])).is_err());
+                continue;
+            }
+            let a = g.encode(&ids(&[1, 2, 3, 4, 5, 6])).unwrap();
+            let b = g.encode(&ids(&[1, 2, 3, 9, 9, 9])).unwrap();
+            let moved = (a.i((.., 0)).unwrap() - b.i((.., 0)).unwrap()).unwrap().abs().unwrap();
+            assert!(moved.max_all().unwrap().to_scalar::<f32>().unwrap() > 1e-4, "{kind:?}: position 0 must move");
         }
     }
 

@@ -12,6 +12,7 @@ pub mod grokking_ablation;
 pub mod grokking_fourier;
 pub mod length_generalization;
 pub mod lora_vs_full;
+pub mod mlm_vs_ntp;
 pub mod moe_routing;
 pub mod multi_token_prediction;
 pub mod position_extrapolation;
