@@ -15,9 +15,9 @@
 //! likelihood of the *whole* story with that word in place (it sees the right side too, at the
 //! cost of one forward pass per candidate). The questions come in three kinds:
 //!
-//! - **verb**: the verb of a clause, "She [MASK] the dog to Lily." — only the words after it
+//! - **verb**: the verb of a clause, "She \[MASK\] the dog to Lily." — only the words after it
 //!   tell *gave* from *went*, *found*, *saw* or *was*, so left context alone is a guess;
-//! - **ending**: the last word of the closing sentence, "They were [MASK]." — the left decides;
+//! - **ending**: the last word of the closing sentence, "They were \[MASK\]." — the left decides;
 //! - **random**: one word at a random position.
 //!
 //! Generation is the other half: the loss of predicting each word from the words before it, and

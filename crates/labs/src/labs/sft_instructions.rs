@@ -128,22 +128,14 @@ fn instance_of_len(task: Task, len: usize) -> Instruction {
 
 /// What one fine-tuning run measured.
 struct Finetuned {
+    /// How the report names the run, e.g. "response only (prompt masked)".
+    label: &'static str,
+    /// The metric prefix, "masked" or "unmasked".
+    key: &'static str,
     /// Exact match per task, in `cfg.tasks` order.
     accuracy: Vec<f64>,
     /// Each task's first test answer, as text.
     samples: Vec<String>,
-    /// (step, held-out response loss).
-    curve: Vec<(f64, f64)>,
-    /// Share of the training targets the loss counted.
-    counted: f64,
-}
-
-/// One fine-tuning run's outcome, labelled.
-struct Outcome {
-    label: &'static str,
-    key: &'static str,
-    /// Exact match per task, in `cfg.tasks` order.
-    accuracy: Vec<f64>,
     /// (step, held-out response loss).
     curve: Vec<(f64, f64)>,
     /// Share of the training targets the loss counted.
@@ -235,21 +227,23 @@ impl Experiment for SftInstructions {
                 _ => {}
             })?;
             let (accuracy, samples) = accuracy(&gpt, &tests)?;
-            Ok(Finetuned { accuracy, samples, curve, counted })
+            let (label, key) = if mask_prompt {
+                ("response only (prompt masked)", "masked")
+            } else {
+                ("every token (no mask)", "unmasked")
+            };
+            Ok(Finetuned { label, key, accuracy, samples, curve, counted })
         };
         let steps = cfg.steps as u64;
-        let masked = run(true, &mut |s| ctx.progress(s as u64, steps, "fine-tuning, prompt masked"))?;
-        let unmasked = run(false, &mut |s| ctx.progress(s as u64, steps, "fine-tuning, no mask"))?;
         let mut outcomes = Vec::new();
-        for ((label, key), f) in [("response only (prompt masked)", "masked"), ("every token (no mask)", "unmasked")]
-            .into_iter()
-            .zip([masked, unmasked])
-        {
+        for mask_prompt in [true, false] {
+            let label = if mask_prompt { "fine-tuning, prompt masked" } else { "fine-tuning, no mask" };
+            let f = run(mask_prompt, &mut |s| ctx.progress(s as u64, steps, label))?;
             ctx.log(
-                serde_json::json!({"model": key, "accuracy": f.accuracy, "samples": f.samples, "counted": f.counted,
+                serde_json::json!({"model": f.key, "accuracy": f.accuracy, "samples": f.samples, "counted": f.counted,
                 "curve": f.curve, "elapsed_s": t0.elapsed().as_secs_f64()}),
             )?;
-            outcomes.push(Outcome { label, key, accuracy: f.accuracy, curve: f.curve, counted: f.counted });
+            outcomes.push(f);
         }
 
         // 5) the report
