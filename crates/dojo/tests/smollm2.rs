@@ -222,3 +222,57 @@ fn multiple_choice_letters_collapse_but_continuation_scoring_knows_answers() {
     let (acc_letter, acc_text) = (accuracy(&letters).0, accuracy(&texts).0);
     assert!(acc_text >= 0.5 && acc_text > acc_letter + 0.25, "letter {acc_letter}, continuation {acc_text}");
 }
+
+#[test]
+fn the_batch_pass_equals_the_cached_pass_and_lora_trains_only_its_own_weights() {
+    use candle_core::{Device, Tensor};
+    use dojo::nn::{assert_close, masked_cross_entropy, Params, Tolerance};
+    use dojo::pretraining::lora::LoraConfig;
+    let Some(p) = model_path() else { return };
+    let g = Gguf::open(&p).unwrap();
+    let tok = Tokenizer::from_gguf(&g).unwrap();
+    let quantized = Llama::load(&g, Backend::Quantized).unwrap();
+    let mut model = Llama::load(&g, Backend::F32).unwrap();
+    let (a, b) = (tok.encode("The cat sat on the mat and", false), tok.encode("Rust is a language that is", false));
+    let t = a.len().min(b.len());
+    let ids = Tensor::new(vec![a[..t].to_vec(), b[..t].to_vec()], &Device::Cpu).unwrap(); // (2, T)
+    assert!(quantized.forward_batch(&ids).is_err(), "quantized weights have no backward pass");
+
+    // the tensor pass and the row-wise cached pass agree
+    let batch = model.forward_batch(&ids).unwrap(); // (2, T, V)
+    let cached = model.forward(&b[..t], &mut model.new_cache(), Logits::All).unwrap(); // (T, V)
+    assert_close(&batch.get(1).unwrap(), &cached, Tolerance::new(1e-3, 1e-3));
+
+    // LoRA on W_Q and W_V: r·(in + out) per projection, and B = 0 leaves the model as it was
+    let lora = Params::new(1);
+    let n = model
+        .apply_lora(&["attn_q", "attn_v"], LoraConfig { rank: 8, alpha: 16.0 }, &lora.var_builder(&Device::Cpu))
+        .unwrap();
+    let c = *model.config();
+    assert_eq!(n, c.layers * 8 * ((c.dim + c.dim) + (c.dim + c.kv_heads * c.head_dim())));
+    assert_close(&model.forward_batch(&ids).unwrap(), &batch, Tolerance::F32);
+    assert!(model
+        .apply_lora(&["attn_q"], LoraConfig { rank: 8, alpha: 16.0 }, &lora.var_builder(&Device::Cpu))
+        .is_err());
+
+    // one step's loss reaches every B (A's gradient is 0 while B = 0), and nothing else trains
+    let logits = model.forward_batch(&ids.narrow(1, 0, t - 1).unwrap()).unwrap();
+    let targets = ids.narrow(1, 1, t - 1).unwrap().contiguous().unwrap();
+    let loss = masked_cross_entropy(
+        &logits,
+        &targets,
+        &targets.ones_like().unwrap().to_dtype(candle_core::DType::F32).unwrap(),
+    )
+    .unwrap();
+    let grads = loss.backward().unwrap();
+    assert_eq!(lora.named_vars().len(), 2 * 2 * c.layers);
+    for (name, v) in lora.named_vars() {
+        let size = grads.get(&v).unwrap_or_else(|| panic!("no gradient for {name}")).abs().unwrap().sum_all().unwrap();
+        let size = size.to_scalar::<f32>().unwrap();
+        if name.ends_with("lora_b") {
+            assert!(size > 0.0, "{name} must get a gradient");
+        } else {
+            assert_eq!(size, 0.0, "{name}: ∂L/∂A = (α/r)·Bᵀ(…) is 0 while B = 0");
+        }
+    }
+}

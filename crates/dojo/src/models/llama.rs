@@ -20,8 +20,13 @@
 //!
 //! Weights multiply through one of three [`Backend`]s: our quantized kernel
 //! ([`crate::models::quant`]), candle's quantized matmul (the baseline `dojo bench generate`
-//! compares against), or exact f32 after dequantization (for study; the row-wise attention kernel
-//! has no backward pass, so fine-tuning needs the tensor attention of topic 1).
+//! compares against), or exact f32 after dequantization (for study and fine-tuning).
+//!
+//! **Fine-tuning.** The row-wise attention kernel has no backward pass, so
+//! [`Llama::forward_batch`] runs the same blocks with topic 1's tensor attention, which candle
+//! can differentiate, on a batch of equal-length sequences. [`Llama::apply_lora`] wraps chosen
+//! projections of every layer in [`LoraLinear`] (F32 backend): the base weights stay constants,
+//! only A and B get gradients, and both forward passes, the cached one included, use them.
 //!
 //! **Numerics, measured** (`tests/smollm2.rs`, 436 next-token predictions over 5 texts; the
 //! references from `refs/llama.py`):
@@ -45,10 +50,14 @@ use crate::models::attention::{causal_attention, KvRows};
 use crate::models::gguf::Gguf;
 use crate::models::quant::QMatrix;
 use crate::nn::RmsNorm;
+use crate::pretraining::lora::{LoraConfig, LoraLinear};
+use crate::transformers::attention::{causal_mask, scaled_dot_product_attention};
+use crate::transformers::gqa::repeat_kv;
 use crate::transformers::rope::{Rope, RopeStyle};
 use crate::{Error, Result};
 use candle_core::quantized::{ggml_file::qtensor_from_ggml, QMatMul};
-use candle_core::{Device, Module, Tensor};
+use candle_core::{Device, Module, Tensor, Var};
+use candle_nn::VarBuilder;
 use std::sync::Arc;
 
 /// Sizes read from the GGUF metadata.
@@ -125,7 +134,8 @@ pub enum Backend {
 enum Linear {
     Quantized(Arc<QMatrix>),
     Candle(QMatMul),
-    F32(Tensor), // (in, out): stored transposed so the product is a plain matmul
+    F32(Tensor),      // (in, out): stored transposed so the product is a plain matmul
+    Lora(LoraLinear), // a frozen f32 W (out, in) plus a trainable low-rank update
 }
 
 impl Linear {
@@ -145,7 +155,7 @@ impl Linear {
     }
 
     /// # Shapes
-    /// (T, in) → (T, out)
+    /// (T, in) → (T, out); with the F32 and LoRA backends any leading shape: (…, in) → (…, out)
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         match self {
             Linear::Quantized(w) => {
@@ -154,8 +164,14 @@ impl Linear {
                 Ok(Tensor::from_vec(y, (t, w.rows()), x.device())?)
             }
             Linear::Candle(w) => Ok(w.forward(x)?),
-            Linear::F32(w) => Ok(x.matmul(w)?),
+            Linear::F32(w) => crate::pretraining::lora::linear_with(x, &w.t()?, true), // w stores Wᵀ; frozen
+            Linear::Lora(l) => l.forward(x),
         }
+    }
+
+    /// Whether the product is a candle tensor op that autograd can pass through.
+    fn differentiable(&self) -> bool {
+        matches!(self, Linear::F32(_) | Linear::Lora(_))
     }
 }
 
@@ -292,7 +308,7 @@ impl Llama {
     pub fn weight_bytes(&self) -> usize {
         let lin = |l: &Linear| match l {
             Linear::Quantized(q) => q.stored_bytes(),
-            Linear::Candle(_) | Linear::F32(_) => 0,
+            Linear::Candle(_) | Linear::F32(_) | Linear::Lora(_) => 0,
         };
         self.layers
             .iter()
@@ -338,6 +354,88 @@ impl Llama {
             x = x.narrow(0, t - 1, 1)?; // (1, C)
         }
         self.output.forward(&self.norm.forward(&x)?) // (T, V)
+    }
+
+    /// Wraps in LoRA the projections `targets` of every layer, by GGUF name: `attn_q`, `attn_k`,
+    /// `attn_v`, `attn_output`, `ffn_gate`, `ffn_up`, `ffn_down` (the LoRA paper's choice is
+    /// `["attn_q", "attn_v"]`). A and B are created in `vb` as `blk.<i>.<name>.lora_a` and
+    /// `lora_b`. Needs the F32 backend; returns the trainable parameter count.
+    pub fn apply_lora(&mut self, targets: &[&str], cfg: LoraConfig, vb: &VarBuilder) -> Result<usize> {
+        let mut trainable = 0;
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            for &name in targets {
+                let lin = match name {
+                    "attn_q" => &mut layer.q,
+                    "attn_k" => &mut layer.k,
+                    "attn_v" => &mut layer.v,
+                    "attn_output" => &mut layer.o,
+                    "ffn_gate" => &mut layer.gate,
+                    "ffn_up" => &mut layer.up,
+                    "ffn_down" => &mut layer.down,
+                    _ => return Err(Error::Config(format!("no projection {name:?} in a Llama block"))),
+                };
+                let Linear::F32(w) = lin else {
+                    return Err(Error::Config(format!(
+                        "LoRA needs the F32 backend and one wrap per projection ({name})"
+                    )));
+                };
+                let weight = Var::from_tensor(&w.t()?.contiguous()?)?; // (in, out) stored -> W (out, in)
+                let lora = LoraLinear::new(weight, None, cfg, vb.pp(format!("blk.{i}.{name}")))?;
+                trainable += lora.trainable();
+                *lin = Linear::Lora(lora);
+            }
+        }
+        Ok(trainable)
+    }
+
+    /// Logits at every position of a batch of B sequences of T tokens, from position 0, with
+    /// no cache: a pass candle can differentiate (tensor attention with the K/V heads repeated
+    /// for GQA, as in [`crate::transformers::gqa`]). Equal to [`Self::forward`] up to f32
+    /// summation order. Needs the F32 backend (possibly with LoRA).
+    ///
+    /// # Shapes
+    /// ids: (B, T) u32 → (B, T, V)
+    pub fn forward_batch(&self, ids: &Tensor) -> Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        let linears = self.layers.iter().flat_map(|l| [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down]);
+        if !linears.chain([&self.output]).all(Linear::differentiable) {
+            return Err(Error::Config("forward_batch needs the F32 backend (load with Backend::F32)".into()));
+        }
+        if t == 0 || t > self.cfg.context {
+            return Err(Error::Config(format!("forward_batch: T = {t} must be in 1..={}", self.cfg.context)));
+        }
+        let flat = ids.flatten_all()?.to_vec1::<u32>()?;
+        if let Some(&bad) = flat.iter().find(|&&id| id as usize >= self.cfg.vocab) {
+            return Err(Error::Config(format!("token id {bad} is outside the vocabulary of {}", self.cfg.vocab)));
+        }
+        let rows: Vec<f32> = flat.iter().flat_map(|&id| self.embed.dequantize_row(id as usize)).collect();
+        let mut x = Tensor::from_vec(rows, (b, t, self.cfg.dim), ids.device())?; // (B, T, C)
+        let mask = causal_mask(t, t, ids.device())?; // (T, T)
+        for layer in &self.layers {
+            let h = layer.attn_norm.forward(&x)?;
+            x = (x + self.attention_batch(layer, &h, &mask)?)?;
+            let h = layer.ffn_norm.forward(&x)?;
+            let gated = (candle_nn::ops::silu(&layer.gate.forward(&h)?)? * layer.up.forward(&h)?)?; // (B, T, F)
+            x = (x + layer.down.forward(&gated)?)?;
+        }
+        self.output.forward(&self.norm.forward(&x)?) // (B, T, V)
+    }
+
+    /// [`Self::attention`] as tensor operations over a batch, from position 0.
+    ///
+    /// # Shapes
+    /// h: (B, T, C), mask: (T, T) → (B, T, C)
+    fn attention_batch(&self, l: &Layer, h: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        let (b, t, _) = h.dims3()?;
+        let (hq, g, d) = (self.cfg.heads, self.cfg.kv_heads, self.cfg.head_dim());
+        let heads = |x: Tensor, n: usize| -> Result<Tensor> {
+            Ok(x.reshape((b, t, n, d))?.transpose(1, 2)?.contiguous()?) // (B, T, n·D) -> (B, n, T, D)
+        };
+        let q = self.rope.apply(&heads(l.q.forward(h)?, hq)?, 0)?; // (B, H, T, D)
+        let k = repeat_kv(&self.rope.apply(&heads(l.k.forward(h)?, g)?, 0)?, hq / g)?; // (B, G, T, D) -> (B, H, T, D)
+        let v = repeat_kv(&heads(l.v.forward(h)?, g)?, hq / g)?;
+        let y = scaled_dot_product_attention(&q, &k.contiguous()?, &v.contiguous()?, Some(mask))?; // (B, H, T, D)
+        l.o.forward(&y.transpose(1, 2)?.reshape((b, t, hq * d))?) // (B, T, H·D) -> (B, T, C)
     }
 
     /// Grouped-query causal self-attention with RoPE and the KV cache; the scores and the

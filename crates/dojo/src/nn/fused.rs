@@ -1,4 +1,5 @@
-//! Fused CPU kernels with hand-written backward passes: GELU, LayerNorm and softmax.
+//! Fused CPU kernels with hand-written backward passes: GELU, LayerNorm, softmax, and a
+//! product with a frozen matrix.
 //!
 //! The plain-op versions ([`super::LayerNorm::forward_plain`], [`super::softmax`], `Tensor::gelu_erf`) are the
 //! definitions: readable, and differentiated by candle's autograd one small op at a time. Each
@@ -10,6 +11,13 @@
 //! - LayerNorm, per row of C: x̂ = (x − μ)·r with r = 1/√(σ² + ε), y = x̂·γ + β; with g = ∂L/∂y ⊙ γ,
 //!   ∂L/∂x = r·(g − mean(g) − x̂·mean(g ⊙ x̂)),  ∂L/∂γ = Σ_rows ∂L/∂y ⊙ x̂,  ∂L/∂β = Σ_rows ∂L/∂y.
 //! - softmax, per row: s = e^(x − max) / Σ e^(x − max);  ∂L/∂x = s ⊙ (g − Σ g ⊙ s).
+//!
+//! - x·W with W frozen: ∂L/∂x = ∂L/∂y · Wᵀ, and no ∂L/∂W. candle's matmul backward computes
+//!   the gradient of both operands even when one is a constant, which for a frozen 135M-parameter
+//!   model fine-tuned with LoRA meant allocating, zeroing and summing a gradient the size of every
+//!   weight at each step: most of a SmolLM2 step went to page faults (`perf`). With this op a
+//!   LoRA forward + backward over 4 × 32 tokens took 1.65 s instead of 4.2 s, and over 2 × 6
+//!   tokens 0.3 s instead of 2.7 s (2 cores, measured once).
 //!
 //! Tests check values and gradients against the plain versions. The backward passes are not
 //! themselves differentiable (no second derivatives), which no training loop here needs.
@@ -98,6 +106,40 @@ impl CustomOp1 for Gelu {
 /// any → the same
 pub fn gelu(x: &Tensor) -> Result<Tensor> {
     x.contiguous()?.apply_op1(Gelu)
+}
+
+struct FrozenMatmul {
+    w: Tensor, // (in, out), a constant
+}
+
+impl CustomOp1 for FrozenMatmul {
+    fn name(&self) -> &'static str {
+        "frozen-matmul"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32s(s, l, self.name())?;
+        let (inp, out) = self.w.dims2()?;
+        let n = x.len() / inp;
+        let y = Tensor::from_slice(x, (n, inp), self.w.device())?.matmul(&self.w)?; // (N, in) @ (in, out), untracked
+        Ok((CpuStorage::F32(host(&y)?), Shape::from((n, out))))
+    }
+
+    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(grad.matmul(&self.w.t()?)?)) // (N, out) @ (out, in); W gets nothing
+    }
+}
+
+/// x · W for a frozen W: the gradient flows to x only.
+///
+/// # Shapes
+/// x: (N, in), w: (in, out) → (N, out)
+pub fn frozen_matmul(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    let (n, inp) = x.dims2()?;
+    if w.dim(0)? != inp {
+        return Err(Error::Msg(format!("frozen_matmul: x is ({n}, {inp}) but w is {:?}", w.dims())));
+    }
+    x.contiguous()?.apply_op1(FrozenMatmul { w: w.detach() })
 }
 
 struct LayerNormOp {
@@ -273,6 +315,20 @@ mod tests {
         let ga = (a * &w).unwrap().sum_all().unwrap().backward().unwrap();
         let gb = (b * &w).unwrap().sum_all().unwrap().backward().unwrap();
         assert_close(ga.get(&x).unwrap(), gb.get(&x).unwrap(), Tolerance::F32);
+    }
+
+    #[test]
+    fn frozen_matmul_equals_matmul_and_its_gradient_reaches_x_only() {
+        let dev = Device::Cpu;
+        let x = candle_core::Var::from_tensor(&crate::nn::Rng::new(1).randn((5, 4), 1.0, &dev).unwrap()).unwrap();
+        let w = candle_core::Var::from_tensor(&crate::nn::Rng::new(2).randn((4, 3), 1.0, &dev).unwrap()).unwrap();
+        let fast = frozen_matmul(&x, &w).unwrap();
+        let plain = x.matmul(&w).unwrap();
+        crate::nn::assert_close(&fast, &plain, crate::nn::Tolerance::F32);
+        let (gf, gp) = ((fast.sqr().unwrap().sum_all().unwrap()), (plain.sqr().unwrap().sum_all().unwrap()));
+        let (gf, gp) = (gf.backward().unwrap(), gp.backward().unwrap());
+        crate::nn::assert_close(gf.get(&x).unwrap(), gp.get(&x).unwrap(), crate::nn::Tolerance::F32);
+        assert!(gf.get(&w).is_none() && gp.get(&w).is_some(), "only the plain product differentiates W");
     }
 
     #[test]

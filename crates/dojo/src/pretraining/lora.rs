@@ -37,6 +37,7 @@ pub struct LoraConfig {
 }
 
 /// A frozen linear layer with a LoRA update.
+#[derive(Debug, Clone)]
 pub struct LoraLinear {
     /// W (out, in): frozen in the forward pass; changed only by merge/unmerge.
     weight: Var,
@@ -51,9 +52,23 @@ pub struct LoraLinear {
     merged: bool,
 }
 
-/// x · Wᵀ for x of any leading shape: (…, in) → (…, out).
+/// x · Wᵀ for x of any leading shape: (…, in) → (…, out). With `frozen`, the product
+/// passes no gradient to W ([`crate::nn::fused::frozen_matmul`]).
+///
+/// subtle: the leading dimensions are flattened into one, so W is a plain (in, out) matrix;
+/// `broadcast_matmul` would broadcast W to (B, in, out) and give it a B-fold gradient.
+pub(crate) fn linear_with(x: &Tensor, w: &Tensor, frozen: bool) -> Result<Tensor> {
+    let (out, inp) = w.dims2()?;
+    let n = x.elem_count() / inp.max(1);
+    let x2 = x.reshape((n, inp))?;
+    let y = if frozen { crate::nn::fused::frozen_matmul(&x2, &w.t()?)? } else { x2.matmul(&w.t()?)? }; // (N, out)
+    let mut shape = x.dims().to_vec();
+    *shape.last_mut().expect("x has at least one dimension") = out;
+    Ok(y.reshape(shape)?)
+}
+
 fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
-    Ok(x.broadcast_matmul(&w.t()?)?)
+    linear_with(x, w, false)
 }
 
 impl LoraLinear {
@@ -80,7 +95,7 @@ impl LoraLinear {
     /// # Shapes
     /// x: (…, in) → y: (…, out)
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let mut y = linear(x, &self.weight.as_tensor().detach())?; // frozen: no gradient to W
+        let mut y = linear_with(x, self.weight.as_tensor(), true)?; // frozen: no gradient to W
         if let Some(b) = &self.bias {
             y = y.broadcast_add(&b.detach())?;
         }

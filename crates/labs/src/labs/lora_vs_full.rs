@@ -324,7 +324,9 @@ impl Experiment for LoraVsFull {
              - **Time per step** hardly falls here: the forward and backward passes through the \
              frozen base still run (the gradient must flow through every layer to reach the LoRA \
              matrices), and candle 0.11's autograd still multiplies out the gradient of a frozen \
-             weight in a matmul (it computes both operands' gradients), which PyTorch skips. What \
+             weight in a matmul (it computes both operands' gradients), which PyTorch skips; only the \
+             LoRA branch's own frozen W avoids it here (`nn::fused::frozen_matmul`, which matters on \
+             SmolLM2's 135M weights, not on this model). What \
              LoRA saves on this scale is memory: optimizer state and the gradients of frozen weights.\n\
              - **Learning vs forgetting.** In the same number of steps, full fine-tuning learns the \
              facts best and destroys the most: its story loss rises the most. LoRA learns less and \
