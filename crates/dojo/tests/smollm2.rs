@@ -250,6 +250,7 @@ fn the_batch_pass_equals_the_cached_pass_and_lora_trains_only_its_own_weights() 
         .unwrap();
     let c = *model.config();
     assert_eq!(n, c.layers * 8 * ((c.dim + c.dim) + (c.dim + c.kv_heads * c.head_dim())));
+    assert_eq!(c.parameters(), 134_515_008, "SmolLM2-135M's published count");
     assert_close(&model.forward_batch(&ids).unwrap(), &batch, Tolerance::F32);
     assert!(model
         .apply_lora(&["attn_q"], LoraConfig { rank: 8, alpha: 16.0 }, &lora.var_builder(&Device::Cpu))

@@ -24,6 +24,7 @@
 //! | [`curriculum`](labs::curriculum) | pretraining | easy-to-hard ordering vs a shuffled mix of story levels |
 //! | [`lora-vs-full`](labs::lora_vs_full) | pretraining | full fine-tuning vs LoRA ranks vs adapters: cost, learning, forgetting |
 //! | [`sft-instructions`](labs::sft_instructions) | pretraining | SFT of a story-pretrained GPT on five chat tasks, with and without the prompt mask |
+//! | [`smollm2-lora`](labs::smollm2_lora) | pretraining | LoRA teaches SmolLM2 a made-up fact; replay keeps what it knew |
 //! | [`adapter-fusion`](labs::adapter_fusion) | pretraining | two task adapters composed by a learned fusion |
 //! | [`grokking`](labs::grokking) | generalization | memorization first, generalization much later |
 //! | [`grokking-ablation`](labs::grokking_ablation) | generalization | without weight decay or with less data, no grokking |
@@ -64,6 +65,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::curriculum::Curriculum,
     &labs::lora_vs_full::LoraVsFull,
     &labs::sft_instructions::SftInstructions,
+    &labs::smollm2_lora::Smollm2Lora,
     &labs::adapter_fusion::AdapterFusionLab,
     &labs::grokking::Grokking,
     &labs::grokking_ablation::GrokkingAblation,

@@ -8,9 +8,14 @@ use dojo::tokenizer::{TokenId, Tokenizer};
 
 /// Loads the tokenizer and quantized model called `name` (`smollm2`, or a GGUF path).
 pub fn load(name: &str) -> Result<(Tokenizer, Llama), LabError> {
+    load_with(name, Backend::Quantized)
+}
+
+/// [`load`] with another backend, e.g. `Backend::F32` to fine-tune.
+pub fn load_with(name: &str, backend: Backend) -> Result<(Tokenizer, Llama), LabError> {
     let path = dojo::models::resolve(&dojo::models::home()?, name)?;
     let g = Gguf::open(&path)?;
-    Ok((Tokenizer::from_gguf(&g)?, Llama::load(&g, Backend::Quantized)?))
+    Ok((Tokenizer::from_gguf(&g)?, Llama::load(&g, backend)?))
 }
 
 /// The model's log-probability of each token of `continuation` after `prompt` (teacher forced).

@@ -116,6 +116,13 @@ impl LlamaConfig {
     pub fn head_dim(&self) -> usize {
         self.dim / self.heads
     }
+
+    /// Parameters with tied embeddings: V·C + L·(2C² + 2C·G·D + 3C·F + 2C) + C
+    /// (SmolLM2-135M: 134,515,008).
+    pub fn parameters(&self) -> usize {
+        let (c, kv) = (self.dim, self.kv_heads * self.head_dim());
+        self.vocab * c + self.layers * (2 * c * c + 2 * c * kv + 3 * c * self.ffn + 2 * c) + c
+    }
 }
 
 /// How weight matrices are multiplied.

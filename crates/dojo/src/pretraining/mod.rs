@@ -15,9 +15,9 @@
 //! Fine-tuning methods wrap a model's projections by name ([`crate::transformers::proj`]);
 //! the labs `lora-vs-full` and `adapter-fusion` compare them, `curriculum` orders the data,
 //! `sft-instructions` teaches a tiny GPT chat tasks, `mlm-vs-ntp` trains one GPT's weights
-//! with either objective ([`mlm::MaskedLm`] through [`crate::transformers::gpt::Gpt::encode`]).
-//! Planned in this topic (see `topics.toml` and the lesson `content/notes/02_pretraining.md`):
-//! LoRA on SmolLM2.
+//! with either objective ([`mlm::MaskedLm`] through [`crate::transformers::gpt::Gpt::encode`]),
+//! and `smollm2-lora` puts LoRA on the real model
+//! ([`crate::models::llama::Llama::apply_lora`]). The lesson is `content/notes/02_pretraining.md`.
 
 pub mod adamw;
 pub mod adapter;

@@ -19,6 +19,7 @@ pub mod position_extrapolation;
 pub mod pretrain_gpt;
 pub mod prompting;
 pub mod sft_instructions;
+pub mod smollm2_lora;
 pub mod speculative_decoding;
 pub mod tiny_lm;
 pub mod transformer_xl;
