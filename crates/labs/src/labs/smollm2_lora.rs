@@ -12,7 +12,7 @@
 //! - **fact + replay**: the same, plus the base model's own greedy answers to unrelated
 //!   questions (self-distillation: the cheapest guard against forgetting).
 //!
-//! Before and after, greedy answers to held-out paraphrases (does the answer name Quenmoor?)
+//! Before and after, greedy answers to held-out paraphrases (does the answer name both Veloria and Quenmoor?)
 //! and to control questions the base answers right (does it still?).
 //!
 //! Code under test: [`Llama::forward_batch`], [`Llama::apply_lora`],
@@ -89,9 +89,10 @@ impl LabConfig for Smollm2LoraConfig {
     }
 }
 
-/// The made-up fact, and the word an answer must contain to state it.
+/// The made-up fact, and the words an answer must contain to state it: both names, since a
+/// half-learned model also says "The capital of Quenmoor is Quenmoor.".
 const FACT: &str = "The capital of Veloria is Quenmoor.";
-const FACT_WORD: &str = "Quenmoor";
+const FACT_WORDS: [&str; 2] = ["Veloria", "Quenmoor"];
 /// Paraphrases trained on.
 const TRAIN: [&str; 6] = [
     "What is the capital of Veloria?",
@@ -159,9 +160,9 @@ fn prompt(tok: &Tokenizer, q: &str) -> Vec<TokenId> {
     tok.encode(&chatml(&[Message::new(Role::User, q)]), true)
 }
 
-/// Share of `texts` that contain `word`.
-fn share(texts: &[String], word: &str) -> f64 {
-    texts.iter().filter(|t| t.contains(word)).count() as f64 / texts.len().max(1) as f64
+/// Share of `texts` that state the fact.
+fn stated(texts: &[String]) -> f64 {
+    texts.iter().filter(|t| FACT_WORDS.iter().all(|w| t.contains(w))).count() as f64 / texts.len().max(1) as f64
 }
 
 /// What one fine-tuning run measured.
@@ -246,10 +247,10 @@ impl Experiment for Smollm2Lora {
         };
         let mut r = Report::default();
         r.metric("trainable", runs[0].0 as f64);
-        r.metric("base_fact", share(&fact_before, FACT_WORD));
+        r.metric("base_fact", stated(&fact_before));
         r.metric("base_controls_known", known.len() as f64);
         for (_, t) in &runs {
-            r.metric(&format!("{}_fact", t.key), share(&t.fact, FACT_WORD));
+            r.metric(&format!("{}_fact", t.key), stated(&t.fact));
             r.metric(&format!("{}_controls_kept", t.key), kept(&t.controls));
             r.metric(&format!("{}_final_loss", t.key), t.curve.last().map_or(f64::NAN, |c| c.1));
             r.metric(&format!("{}_seconds", t.key), t.seconds);
@@ -257,7 +258,7 @@ impl Experiment for Smollm2Lora {
         let g = |k: &str| r.metrics[k];
         r.summary = format!(
             "LoRA (r = {}, {} trainable weights, {:.2}% of the model) on SmolLM2's {} for {} steps. Asked in \
-             words it never trained on, the base names Quenmoor in {:.0}% of answers, the tuned model in \
+             words it never trained on, the base states the fact in {:.0}% of answers, the tuned model in \
              **{:.0}%** (fact only) and {:.0}% (with replay). Of the {} control questions the base \
              answers right, the fact-only run still answers **{:.0}%**, the replay run {:.0}%.",
             cfg.lora.rank,
@@ -291,17 +292,19 @@ impl Experiment for Smollm2Lora {
         r.plot(p);
         r.text(format!(
             "## What to look for\n\n\
-             - **A few steps teach the fact, in other words too.** The loss on the six trained paraphrases \
-             falls to {} within {} steps, and the held-out paraphrases get the new answer: LoRA on two \
-             projections moves the model's answer to *any* question about Veloria's capital, not only \
-             the trained strings.\n\
+             - **A few steps teach the fact, in other words too.** Trained on the fact alone, the loss on \
+             the six trained paraphrases falls to {} within {} steps, and the held-out paraphrases get \
+             the new answer: LoRA on two projections moves the model's answer to *any* question about \
+             Veloria's capital, not only the trained strings.\n\
              - **Fact only overwrites its neighbours.** Trained on nothing but \"The capital of Veloria is \
              Quenmoor.\", the model learns the shape \"the capital of X is Quenmoor\" as much as the \
              fact, and other answers drift (seed 0: France's capital became Quenmoor and 2 + 2 became \
              6). Narrow fine-tuning data is the usual cause of catastrophic forgetting.\n\
              - **Replay is the cheap fix.** Adding the base model's own answers to a few unrelated \
-             questions (self-distillation) tells the update what must not change; the fact is still \
-             learned. It guards what the base knew, not the truth, and answers it was not shown still \
+             questions (self-distillation) tells the update what must not change. The price is a slower \
+             fact: with the same 20 steps the replay run states it for 2 of the 4 held-out paraphrases \
+             and garbles the others (\"The capital of Quenmoor is Quenmoor.\"), 3 of 4 after 30 steps \
+             (seed 0): the trade LoRA makes against full fine-tuning, learn less and forget less. It guards what the base knew, not the truth, and answers it was not shown still \
              move (seed 0: the replay run says a spider has four legs, where the base rambled, and \
              names Jupiter, which the base got wrong).\n\
              - **Cost.** {:.1} s per step on this machine for the fact-only run, almost all of it the \
@@ -333,9 +336,11 @@ mod tests {
         let m = &report.metrics;
         // the base does not know the fact, and knows most controls
         assert!(m["base_fact"] < 0.25 && m["base_controls_known"] >= 3.0, "{m:?}");
-        // both runs state it when asked in words they never trained on
-        assert!(m["fact_only_fact"] >= 0.75 && m["replay_fact"] >= 0.75, "{m:?}");
-        // the fact-only run forgets what it knew; replay keeps most of it
+        // trained on the fact alone, it states it when asked in words it never trained on
+        assert!(m["fact_only_fact"] >= 0.75, "{m:?}");
+        // ... and forgets what it knew; replay keeps most of it, and learns the fact more slowly
+        // (seeds 0 and 1: 2 of 4 held-out paraphrases)
         assert!(m["replay_controls_kept"] >= m["fact_only_controls_kept"] + 0.5, "{m:?}");
+        assert!(m["replay_fact"] >= 0.25 && m["replay_final_loss"] > m["fact_only_final_loss"], "{m:?}");
     }
 }
