@@ -72,6 +72,13 @@ pub trait Lab: Send + Sync {
     fn run(&self, config: &Resolved, ctx: &mut RunContext<'_>) -> Result<Report, LabError>;
 }
 
+/// In tests: resolves `lab`'s tiny preset with no overrides, runs it and returns the report.
+#[cfg(test)]
+pub(crate) fn run_tiny(lab: &dyn Lab) -> Report {
+    let cfg = lab.resolve(Source::Preset("tiny"), &Overrides::default()).expect("the tiny preset resolves");
+    lab.run(&cfg, &mut RunContext::new()).expect("the tiny preset runs")
+}
+
 impl<E: Experiment> Lab for E {
     fn info(&self) -> LabInfo {
         E::INFO

@@ -265,9 +265,7 @@ mod tests {
 
     #[test]
     fn trained_fusion_answers_both_tasks_where_each_adapter_answers_one() {
-        use crate::lab::Lab;
-        let cfg = AdapterFusionLab.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&AdapterFusionLab, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&AdapterFusionLab);
         let m = &report.metrics;
         assert!(m["adapter_a_task_a"] > m["adapter_a_task_b"] + 0.2, "{m:?}");
         assert!(m["adapter_b_task_b"] > m["adapter_b_task_a"] + 0.2, "{m:?}");

@@ -412,9 +412,7 @@ mod tests {
     /// The effect the lab teaches, on the tiny preset.
     #[test]
     fn decoders_beat_the_encoder_at_continuation_and_all_learn_reversal() {
-        use crate::lab::Lab;
-        let cfg = Architectures.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&Architectures, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&Architectures);
         let m = &report.metrics;
         let enc = m["continue_encoder_only_loss"];
         assert!(m["continue_decoder_only_loss"] < enc - 0.1 && m["continue_encoder_decoder_loss"] < enc - 0.1, "{m:?}");

@@ -245,9 +245,7 @@ mod tests {
 
     #[test]
     fn the_curriculum_leads_on_easy_text_early_forgets_it_later_and_the_orders_end_close() {
-        use crate::lab::Lab;
-        let cfg = Curriculum.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&Curriculum, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&Curriculum);
         let m = &report.metrics;
         assert!(m["curriculum_mid_level1"] < m["shuffled_mid_level1"], "{m:?}");
         assert!(m["curriculum_mid_level5"] > m["shuffled_mid_level5"], "{m:?}");

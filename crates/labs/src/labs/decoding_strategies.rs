@@ -289,12 +289,10 @@ mod tests {
     /// The effect the lab teaches, on the tiny preset.
     #[test]
     fn greedy_is_likely_but_repetitive_and_sampling_is_diverse() {
-        use crate::lab::Lab;
         if !llm::available() {
             return;
         }
-        let cfg = DecodingStrategies.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&DecodingStrategies, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&DecodingStrategies);
         let m = &report.metrics;
         let (g, s, pen) = (key("greedy"), key("sample τ=1"), key("greedy + repetition penalty 1.3"));
         assert!(m[&format!("{g}.mean_logprob")] > m[&format!("{s}.mean_logprob")] + 0.5, "{m:?}");

@@ -192,9 +192,7 @@ mod tests {
 
     #[test]
     fn the_peak_sits_at_the_threshold_and_ridge_removes_it() {
-        use crate::lab::Lab;
-        let cfg = DoubleDescent.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&DoubleDescent, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&DoubleDescent);
         let m = &report.metrics;
         let n = m["samples"];
         assert!((0.8 * n..=1.25 * n).contains(&m["noisy_peak_width"]), "{m:?}");

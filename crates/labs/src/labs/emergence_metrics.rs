@@ -261,9 +261,7 @@ mod tests {
 
     #[test]
     fn exact_match_rises_more_sharply_than_per_token_accuracy() {
-        use crate::lab::Lab;
-        let cfg = EmergenceMetrics.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&EmergenceMetrics, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&EmergenceMetrics);
         let m = &report.metrics;
         assert!(m["final_exact_match"] > 0.5, "the model learns the task: {m:?}");
         assert!(m["exact_match_transition_width"] < 0.7 * m["token_transition_width"], "{m:?}");

@@ -183,9 +183,7 @@ mod tests {
 
     #[test]
     fn validation_accuracy_arrives_at_least_five_times_later_than_train_accuracy() {
-        use crate::lab::Lab;
-        let cfg = Grokking.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&Grokking, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&Grokking);
         let m = &report.metrics;
         let (mem, gen) = (m["memorization_step"], m["generalization_step"]);
         assert!(gen >= 5.0 * mem, "memorized at {mem}, generalized at {gen}: {m:?}");

@@ -157,9 +157,7 @@ mod tests {
 
     #[test]
     fn only_the_run_with_weight_decay_and_enough_data_generalizes() {
-        use crate::lab::Lab;
-        let cfg = GrokkingAblation.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&GrokkingAblation, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&GrokkingAblation);
         let m = &report.metrics;
         for k in ["baseline", "no_decay", "less_data"] {
             assert!(m[&format!("{k}_final_train_acc")] >= 0.99, "every run memorizes: {m:?}");

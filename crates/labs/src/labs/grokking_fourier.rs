@@ -143,9 +143,7 @@ mod tests {
 
     #[test]
     fn after_grokking_a_few_frequencies_hold_most_of_the_energy() {
-        use crate::lab::Lab;
-        let cfg = GrokkingFourier.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&GrokkingFourier, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&GrokkingFourier);
         let m = &report.metrics;
         assert!(m["final_val_acc"] >= 0.95, "the run grokked: {m:?}");
         assert!(m["init_top_fraction"] < 2.0 * m["uniform_share"], "random embeddings are spread out: {m:?}");

@@ -519,9 +519,7 @@ mod tests {
 
     #[test]
     fn position_schemes_stop_at_the_trained_length_and_forward_order_breaks_on_long_carries() {
-        use crate::lab::Lab;
-        let cfg = LengthGeneralization.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&LengthGeneralization, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&LengthGeneralization);
         let m = &report.metrics;
         // The task is learned inside the training range.
         assert!(m["learned_reversed_in_distribution"] > 0.95, "{m:?}");

@@ -352,9 +352,7 @@ mod tests {
 
     #[test]
     fn lora_trains_a_fraction_of_the_weights_learns_less_and_forgets_less_than_full() {
-        use crate::lab::Lab;
-        let cfg = LoraVsFull.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&LoraVsFull, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&LoraVsFull);
         let m = &report.metrics;
         assert!(m["quiz_before"] < 0.2, "the base model does not know made-up facts: {m:?}");
         assert!(m["full_quiz"] > 0.45, "full fine-tuning learns the facts: {m:?}");

@@ -616,9 +616,7 @@ mod tests {
 
     #[test]
     fn the_mlm_reads_the_right_side_the_ntp_model_generates() {
-        use crate::lab::Lab;
-        let cfg = MlmVsNtp.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&MlmVsNtp, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&MlmVsNtp);
         let m = &report.metrics;
         // the right side decides the verb: the MLM reads it, a left-only guess cannot beat the
         // most common verb, and scoring every candidate over the whole story recovers it

@@ -358,9 +358,7 @@ mod tests {
     /// The effect the lab teaches, on the tiny preset.
     #[test]
     fn balancing_loss_lowers_load_imbalance() {
-        use crate::lab::Lab;
-        let cfg = MoeRouting.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&MoeRouting, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&MoeRouting);
         let m = &report.metrics;
         assert!(m["balanced_load_cv"] < 0.7 * m["free_load_cv"], "{m:?}");
         assert!(m["balanced_dropped"] < m["free_dropped"], "{m:?}");

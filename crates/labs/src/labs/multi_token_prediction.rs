@@ -252,9 +252,7 @@ mod tests {
     /// The effect the lab teaches, on the tiny preset.
     #[test]
     fn heads_draft_tokens_that_greedy_decoding_accepts() {
-        use crate::lab::Lab;
-        let cfg = MultiTokenPrediction.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&MultiTokenPrediction, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&MultiTokenPrediction);
         let m = &report.metrics;
         assert_eq!(m["speculative_equals_greedy"], 1.0, "{m:?}");
         assert!(m["tokens_per_forward"] > 1.5, "{m:?}");

@@ -299,9 +299,7 @@ mod tests {
     /// The effect the lab teaches, on the tiny preset (about a minute on 2 cores).
     #[test]
     fn tiny_run_shows_alibi_extrapolating_and_absolute_positions_failing() {
-        use crate::lab::Lab;
-        let cfg = PositionExtrapolation.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&PositionExtrapolation, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&PositionExtrapolation);
         let m = |k: &str| report.metrics[k];
         // Everything except NoPE learns the task at the training length ...
         for s in ["learned", "sinusoidal", "rope", "alibi"] {

@@ -312,9 +312,7 @@ mod tests {
     /// frequencies.
     #[test]
     fn a_small_gpt_learns_the_stories_well_below_the_unigram_entropy() {
-        use crate::lab::Lab;
-        let cfg = PretrainGpt.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&PretrainGpt, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&PretrainGpt);
         let m = &report.metrics;
         assert!(m["initial_val_loss"] > 5.0, "starts near ln 256 = 5.55: {m:?}");
         assert!(m["val_loss"] < 0.6 * m["unigram_entropy"], "{m:?}");

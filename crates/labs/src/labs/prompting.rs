@@ -351,12 +351,10 @@ mod tests {
     /// The effect the lab teaches, on the tiny preset.
     #[test]
     fn few_shot_beats_zero_shot_and_chain_of_thought_hurts_a_small_model() {
-        use crate::lab::Lab;
         if !llm::available() {
             return;
         }
-        let cfg = Prompting.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&Prompting, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&Prompting);
         let m = &report.metrics;
         assert!(m["few_shot.accuracy"] > m["zero_shot.accuracy"], "{m:?}");
         assert!(m["few_shot.accuracy"] >= 0.75, "{m:?}");

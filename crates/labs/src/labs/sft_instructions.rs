@@ -401,9 +401,7 @@ mod tests {
 
     #[test]
     fn sft_teaches_the_tasks_and_the_prompt_mask_gives_a_head_start() {
-        use crate::lab::Lab;
-        let cfg = SftInstructions.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&SftInstructions, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&SftInstructions);
         let m = &report.metrics;
         // the base never closes a chat turn
         assert!(m["base_accuracy"] < 0.05, "{m:?}");

@@ -327,12 +327,10 @@ mod tests {
 
     #[test]
     fn lora_teaches_the_fact_and_replay_keeps_what_the_model_knew() {
-        use crate::lab::Lab;
         if !llm::available() {
             return;
         }
-        let cfg = Smollm2Lora.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&Smollm2Lora, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&Smollm2Lora);
         let m = &report.metrics;
         // the base does not know the fact, and knows most controls
         assert!(m["base_fact"] < 0.25 && m["base_controls_known"] >= 3.0, "{m:?}");

@@ -212,12 +212,10 @@ mod tests {
     /// The effect the lab teaches, on the tiny preset.
     #[test]
     fn deeper_drafts_are_accepted_more_and_output_equals_greedy() {
-        use crate::lab::Lab;
         if !llm::available() {
             return;
         }
-        let cfg = SpeculativeDecoding.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&SpeculativeDecoding, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&SpeculativeDecoding);
         let m = &report.metrics;
         assert_eq!(m["all_equal_greedy"], 1.0, "{m:?}");
         assert!(m["acceptance.29"] > m["acceptance.4"] + 0.2, "{m:?}");

@@ -205,9 +205,7 @@ mod tests {
     /// The effect the lab teaches, on the tiny preset.
     #[test]
     fn memory_lets_the_model_copy_across_segments() {
-        use crate::lab::Lab;
-        let cfg = TransformerXlLab.resolve(crate::config::Source::Preset("tiny"), &Default::default()).unwrap();
-        let report = Lab::run(&TransformerXlLab, &cfg, &mut RunContext::new()).unwrap();
+        let report = crate::lab::run_tiny(&TransformerXlLab);
         let m = &report.metrics;
         assert!(m["with_memory_acc"] > 0.9, "{m:?}");
         assert!(m["without_memory_acc"] < 0.15, "{m:?}");
