@@ -230,8 +230,9 @@ impl Gpt {
             return Err(Error::Config(format!("sequence of {s} tokens is longer than max_len {}", self.cfg.max_len)));
         }
         let dev = ids.device();
-        let mut x = self.embed(ids, extra, offset)?; // 1) (B, T, C)
-                                                     // 2) the mask: causal, with ALiBi's distance penalty folded in when used
+        // 1) embeddings, (B, T, C)
+        let mut x = self.embed(ids, extra, offset)?;
+        // 2) the mask: causal, with ALiBi's distance penalty folded in when used
         let mask = match self.cfg.positions {
             PositionKind::Alibi => alibi_bias(self.cfg.heads, t, s, dev)?, // (1, H, T, S)
             _ => causal_mask(t, s, dev)?,                                  // (T, S)
