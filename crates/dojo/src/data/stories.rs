@@ -20,6 +20,7 @@
 
 use crate::nn::Rng;
 use crate::{Error, Result};
+use std::collections::{BTreeSet, HashMap};
 
 const NAMES: [(&str, &str); 16] = [
     ("Mia", "she"),
@@ -184,9 +185,91 @@ pub fn bytes(text: &str) -> Vec<u32> {
     text.bytes().map(u32::from).collect()
 }
 
+/// A word-level vocabulary of the corpus: `[MASK]` (id 0), `¶` (id 1, the start of a story),
+/// then every word and "." seen, in sorted order. The grammar's vocabulary is closed, so a
+/// vocabulary built from enough stories never meets an unknown word; a masked token is then a
+/// whole word, which is what a cloze question needs.
+#[derive(Debug, Clone)]
+pub struct WordVocab {
+    words: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl WordVocab {
+    /// The masked-LM placeholder and the blank of a cloze question.
+    pub const MASK: u32 = 0;
+    /// The start of a story, and the separator between stories in a training stream.
+    pub const START: u32 = 1;
+
+    /// The words of `texts`.
+    pub fn new<'a>(texts: impl IntoIterator<Item = &'a String>) -> Self {
+        let set: BTreeSet<String> = texts.into_iter().flat_map(|t| words(t)).collect();
+        let words: Vec<String> = ["[MASK]".to_string(), "¶".to_string()].into_iter().chain(set).collect();
+        let index = words.iter().enumerate().map(|(i, w)| (w.clone(), i as u32)).collect();
+        Self { words, index }
+    }
+
+    /// `¶` and the story's word ids; a word not in the vocabulary is an error.
+    pub fn encode(&self, story: &str) -> Result<Vec<u32>> {
+        let mut ids = vec![Self::START];
+        for w in words(story) {
+            let id = self.index.get(&w).ok_or_else(|| Error::Config(format!("word {w:?} is not in the vocabulary")))?;
+            ids.push(*id);
+        }
+        Ok(ids)
+    }
+
+    /// The id of `word`, if it is in the vocabulary.
+    pub fn id(&self, word: &str) -> Option<u32> {
+        self.index.get(word).copied()
+    }
+
+    /// The words of `ids`, joined by spaces ("¶ Mia had a ball .").
+    pub fn decode(&self, ids: &[u32]) -> String {
+        ids.iter().map(|&i| self.words[i as usize].as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Number of ids, `[MASK]` and `¶` included.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Never true: `[MASK]` and `¶` are always there.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// Words and full stops: "Mia had a ball." → ["Mia", "had", "a", "ball", "."].
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in text.split_whitespace() {
+        match w.strip_suffix('.') {
+            Some(stem) => out.extend([stem.to_string(), ".".to_string()]),
+            None => out.push(w.to_string()),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_vocab_round_trips_a_story_and_refuses_unknown_words() {
+        let s = stories(200, Difficulty::level(2).unwrap(), &mut Rng::new(3)).unwrap();
+        let v = WordVocab::new(&s);
+        assert_eq!(v.decode(&[WordVocab::MASK, WordVocab::START]), "[MASK] ¶");
+        let ids = v.encode(&s[0]).unwrap();
+        assert_eq!(ids[0], WordVocab::START);
+        assert_eq!(ids.len(), 1 + words(&s[0]).len());
+        assert_eq!(v.decode(&ids[1..]), words(&s[0]).join(" "));
+        assert!(ids[1..].iter().all(|&i| i > WordVocab::START && (i as usize) < v.len()));
+        assert_eq!(words("Mia had a ball. Tom ran."), ["Mia", "had", "a", "ball", ".", "Tom", "ran", "."]);
+        assert_eq!(v.id("."), Some(ids[ids.len() - 1]));
+        assert!(v.encode("Mia had a zeppelin.").unwrap_err().to_string().contains("zeppelin"));
+    }
 
     #[test]
     fn stories_are_deterministic_and_harder_levels_are_longer_and_more_varied() {

@@ -226,9 +226,6 @@ impl Gpt {
         }
         let offset = caches.as_ref().and_then(|c| c.first()).map_or(0, KvCache::len);
         let s = offset + t; // keys after this step
-        if s > self.cfg.max_len && matches!(self.cfg.positions, PositionKind::Learned | PositionKind::Rope) {
-            return Err(Error::Config(format!("sequence of {s} tokens is longer than max_len {}", self.cfg.max_len)));
-        }
         let dev = ids.device();
         // 1) embeddings, (B, T, C)
         let mut x = self.embed(ids, extra, offset)?;
@@ -262,12 +259,9 @@ impl Gpt {
     /// # Shapes
     /// ids: (B, T) u32 → (B, T, C)
     pub fn encode(&self, ids: &Tensor) -> Result<Tensor> {
-        let t = expect_shape(ids, "gpt token ids", &[Dim::Any("B"), Dim::Any("T")])?[1];
+        expect_shape(ids, "gpt token ids", &[Dim::Any("B"), Dim::Any("T")])?;
         if self.cfg.positions == PositionKind::Alibi {
             return Err(Error::Config("encode: this ALiBi bias is causal-only; use another position scheme".into()));
-        }
-        if t > self.cfg.max_len && matches!(self.cfg.positions, PositionKind::Learned | PositionKind::Rope) {
-            return Err(Error::Config(format!("sequence of {t} tokens is longer than max_len {}", self.cfg.max_len)));
         }
         let mut x = self.embed(ids, None, 0)?; // (B, T, C)
         for b in &self.blocks {
@@ -277,12 +271,17 @@ impl Gpt {
     }
 
     /// Token embeddings, plus absolute positions from `offset` if the model adds them, plus
-    /// `extra`.
+    /// `extra`. Refuses a sequence (cache included) longer than the position table or the
+    /// RoPE angles cover.
     ///
     /// # Shapes
     /// ids: (B, T) u32 → (B, T, C)
     fn embed(&self, ids: &Tensor, extra: Option<&Tensor>, offset: usize) -> Result<Tensor> {
         let (t, dev) = (ids.dim(1)?, ids.device());
+        let s = offset + t;
+        if s > self.cfg.max_len && matches!(self.cfg.positions, PositionKind::Learned | PositionKind::Rope) {
+            return Err(Error::Config(format!("sequence of {s} tokens is longer than max_len {}", self.cfg.max_len)));
+        }
         let mut x = self.wte.forward(ids)?; // (B, T) -> (B, T, C)
         match self.cfg.positions {
             PositionKind::Learned => {

@@ -32,14 +32,14 @@ use crate::lab::{Experiment, LabConfig, LabError, LabInfo};
 use crate::plot::{Plot, Series};
 use crate::report::{fmt_num, Report};
 use candle_core::{Device, IndexOp, Tensor};
-use dojo::data::stories::{stories, Difficulty};
+use dojo::data::stories::{stories, Difficulty, WordVocab};
 use dojo::nn::{masked_accuracy, Params, Rng};
 use dojo::pretraining::mlm::{self, MaskConfig, MaskedLm};
 use dojo::pretraining::ntp::{continuation_logprobs, NextToken, Windows};
 use dojo::pretraining::{Event, Objective, Trainer};
 use dojo::transformers::gpt::{Gpt, GptConfig, PositionKind};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// Configuration of `mlm-vs-ntp`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,51 +103,8 @@ impl LabConfig for MlmVsNtpConfig {
     }
 }
 
-/// `[MASK]`: what MLM sees in place of a selected word, and the blank of a cloze question.
-const MASK: u32 = 0;
-/// `¶`: the start of a story (and the separator between stories in the training stream).
-const START: u32 = 1;
-
-/// A word-level vocabulary of the story corpus: `[MASK]`, `¶`, then every word and "." in
-/// sorted order. The grammar's vocabulary is closed, so nothing is ever out of vocabulary.
-struct Vocab {
-    words: Vec<String>,
-    index: HashMap<String, u32>,
-}
-
-impl Vocab {
-    fn new<'a>(texts: impl IntoIterator<Item = &'a String>) -> Self {
-        let set: BTreeSet<String> = texts.into_iter().flat_map(|t| split(t)).collect();
-        let words: Vec<String> = ["[MASK]".to_string(), "¶".to_string()].into_iter().chain(set).collect();
-        let index = words.iter().enumerate().map(|(i, w)| (w.clone(), i as u32)).collect();
-        Self { words, index }
-    }
-
-    /// `¶` and the story's words.
-    fn encode(&self, story: &str) -> Vec<u32> {
-        std::iter::once(START).chain(split(story).iter().map(|w| self.index[w])).collect()
-    }
-
-    fn decode(&self, ids: &[u32]) -> String {
-        ids.iter().map(|&i| self.words[i as usize].as_str()).collect::<Vec<_>>().join(" ")
-    }
-
-    fn len(&self) -> usize {
-        self.words.len()
-    }
-}
-
-/// Words and full stops: "Mia had a ball." → ["Mia", "had", "a", "ball", "."].
-fn split(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for w in text.split_whitespace() {
-        match w.strip_suffix('.') {
-            Some(stem) => out.extend([stem.to_string(), ".".to_string()]),
-            None => out.push(w.to_string()),
-        }
-    }
-    out
-}
+const MASK: u32 = WordVocab::MASK;
+const START: u32 = WordVocab::START;
 
 /// Which objective trains the weights.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -221,21 +178,20 @@ const VERBS: [&str; 5] = ["went", "found", "gave", "saw", "was"];
 /// by the right side), the last word of the ending (decided by the left side: "They were
 /// [MASK]."), and a random word.
 fn questions(
-    vocab: &Vocab,
-    stories: &[String],
-    held_out: &[String],
+    vocab: &WordVocab,
+    stories: &[Vec<u32>],
+    held_out: &[Vec<u32>],
     n: usize,
     seq_len: usize,
     seed: u64,
 ) -> [Vec<Question>; 3] {
     // subjects: every name (each story starts with one) and the pronouns
-    let mut subjects: HashSet<u32> = stories.iter().map(|s| vocab.encode(s)[1]).collect();
-    subjects.extend(["he", "she", "He", "She"].iter().filter_map(|w| vocab.index.get(*w)));
-    let verbs: HashSet<u32> = VERBS.iter().filter_map(|w| vocab.index.get(*w).copied()).collect();
+    let mut subjects: HashSet<u32> = stories.iter().map(|s| s[1]).collect();
+    subjects.extend(["he", "she", "He", "She"].iter().filter_map(|w| vocab.id(w)));
+    let verbs: HashSet<u32> = VERBS.iter().filter_map(|w| vocab.id(w)).collect();
     let mut rng = Rng::new(seed).fork(99);
     let (mut verb, mut ending, mut random) = (Vec::new(), Vec::new(), Vec::new());
-    for s in held_out {
-        let ids = vocab.encode(s);
+    for ids in held_out {
         if ids.len() > seq_len || verb.len() == n {
             continue;
         }
@@ -244,6 +200,7 @@ fn questions(
         if at.is_empty() {
             continue;
         }
+        let ids = ids.clone();
         verb.push(Question { ids: ids.clone(), pos: at[rng.below(at.len())] });
         ending.push(Question { ids: ids.clone(), pos: ids.len() - 2 }); // … happy .
         let pos = 1 + rng.below(ids.len() - 1);
@@ -389,18 +346,19 @@ impl Experiment for MlmVsNtp {
         let m = &cfg.model;
         // 1) stories, a word vocabulary, the training stream and the held-out questions
         let all = stories(m.stories, Difficulty::level(m.story_level)?, &mut Rng::new(cfg.seed).fork(1))?;
-        let vocab = Vocab::new(&all);
+        let vocab = WordVocab::new(&all);
+        let encoded = all.iter().map(|s| vocab.encode(s)).collect::<dojo::Result<Vec<_>>>()?;
         let cut = all.len() * 9 / 10;
-        let stream: Vec<u32> = all[..cut].iter().flat_map(|s| vocab.encode(s)).collect();
+        let stream: Vec<u32> = encoded[..cut].concat();
         let train = Windows::new(stream.clone(), m.seq_len, cfg.seed)?;
         let mask =
             MaskConfig { prob: cfg.mask_prob, mask_id: MASK, vocab: vocab.len() as u32, special: vec![MASK, START] };
-        let held: Vec<u32> = all[cut..].iter().flat_map(|s| vocab.encode(s)).collect();
+        let held: Vec<u32> = encoded[cut..].concat();
         let (inputs, targets, mut chosen) =
             mlm::batch(&Windows::new(held, m.seq_len, cfg.seed + 1)?, 0, 32, &mask, cfg.seed + 2, &dev)?;
         chosen = chosen.slice_assign(&[0..32, 0..1], &Tensor::zeros((32, 1), candle_core::DType::F32, &dev)?)?; // word 0 has no left side
         let val = ValCloze { inputs, targets, mask: chosen };
-        let qs = questions(&vocab, &all, &all[cut..], cfg.probes, m.seq_len, cfg.seed);
+        let qs = questions(&vocab, &encoded, &encoded[cut..], cfg.probes, m.seq_len, cfg.seed);
         if qs[0].len() < 10 {
             return Err(dojo::Error::Config(format!(
                 "only {} held-out stories fit in seq_len; add stories",
@@ -602,17 +560,6 @@ model learns bigrams from the token at its own position first.";
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn words_and_full_stops_are_tokens_and_the_story_starts_with_the_marker() {
-        let s = vec!["Mia had a ball. Tom was sad.".to_string()];
-        let v = Vocab::new(&s);
-        assert_eq!(split(&s[0]), ["Mia", "had", "a", "ball", ".", "Tom", "was", "sad", "."]);
-        let ids = v.encode(&s[0]);
-        assert_eq!(ids[0], START);
-        assert_eq!(v.decode(&ids[1..]), "Mia had a ball . Tom was sad .");
-        assert_eq!(v.words[MASK as usize], "[MASK]");
-    }
 
     #[test]
     fn the_mlm_reads_the_right_side_the_ntp_model_generates() {
