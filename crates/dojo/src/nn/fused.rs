@@ -1,5 +1,5 @@
-//! Fused CPU kernels with hand-written backward passes: GELU, LayerNorm, softmax, a bias add,
-//! and a product with a frozen matrix.
+//! Fused CPU kernels with hand-written backward passes: GELU, LayerNorm, softmax, and a
+//! product with a frozen matrix.
 //!
 //! The plain-op versions ([`super::LayerNorm::forward_plain`], [`super::softmax`], `Tensor::gelu_erf`) are the
 //! definitions: readable, and differentiated by candle's autograd one small op at a time. Each
@@ -25,7 +25,7 @@
 //! erf is the rational approximation Eigen and XLA use for f32 (clamped to [−4, 4], error below
 //! 2e-7), about 10× faster than libm's `erff`, which was ~13% of a training step.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Error, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, Error, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 /// Rows per parallel task: small enough to spread over cores, big enough to amortize.
@@ -140,64 +140,6 @@ pub fn frozen_matmul(x: &Tensor, w: &Tensor) -> Result<Tensor> {
         return Err(Error::Msg(format!("frozen_matmul: x is ({n}, {inp}) but w is {:?}", w.dims())));
     }
     x.contiguous()?.apply_op1(FrozenMatmul { w: w.detach() })
-}
-
-struct BiasAdd;
-
-impl CustomOp2 for BiasAdd {
-    fn name(&self) -> &'static str {
-        "fused-bias-add"
-    }
-
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (x, b) = (f32s(s1, l1, self.name())?, f32s(s2, l2, self.name())?);
-        let c = b.len();
-        let mut y = x.to_vec();
-        y.par_chunks_mut(c * ROWS_PER_TASK).for_each(|y| {
-            for row in y.chunks_mut(c) {
-                row.iter_mut().zip(b).for_each(|(y, &b)| *y += b);
-            }
-        });
-        Ok((CpuStorage::F32(y), l1.shape().clone()))
-    }
-
-    fn bwd(&self, _x: &Tensor, b: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let c = b.elem_count();
-        let g = host(grad)?;
-        // ∂L/∂b = Σ_rows ∂L/∂y: each task sums its rows, then the partial sums are added
-        let partial: Vec<Vec<f32>> = g
-            .par_chunks(c * ROWS_PER_TASK)
-            .map(|g| {
-                let mut db = vec![0f32; c];
-                for row in g.chunks(c) {
-                    db.iter_mut().zip(row).for_each(|(d, &g)| *d += g);
-                }
-                db
-            })
-            .collect();
-        let mut db = vec![0f32; c];
-        for p in &partial {
-            db.iter_mut().zip(p).for_each(|(a, b)| *a += b);
-        }
-        Ok((Some(grad.clone()), Some(Tensor::from_vec(db, c, b.device())?)))
-    }
-}
-
-/// x + b with b broadcast over the rows; ∂L/∂x = ∂L/∂y and ∂L/∂b = Σ_rows ∂L/∂y.
-///
-/// subtle: candle's `broadcast_add` backward sums ∂L/∂y over the broadcast dimension with a
-/// generic strided reduction that walks (N, C) one element at a time; for the biases of a
-/// GPT's linear layers that was ~10% of a `dojo bench train` step (`perf`). Here it is one
-/// contiguous pass.
-///
-/// # Shapes
-/// x: (…, C), b: (C) → (…, C)
-pub fn bias_add(x: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let c = b.elem_count();
-    if x.dims().last() != Some(&c) || b.rank() != 1 {
-        return Err(Error::Msg(format!("bias_add: x {:?} with b {:?}", x.dims(), b.dims())));
-    }
-    x.contiguous()?.apply_op2(&b.contiguous()?, BiasAdd)
 }
 
 struct LayerNormOp {
@@ -387,23 +329,6 @@ mod tests {
         let (gf, gp) = (gf.backward().unwrap(), gp.backward().unwrap());
         crate::nn::assert_close(gf.get(&x).unwrap(), gp.get(&x).unwrap(), crate::nn::Tolerance::F32);
         assert!(gf.get(&w).is_none() && gp.get(&w).is_some(), "only the plain product differentiates W");
-    }
-
-    #[test]
-    fn bias_add_matches_broadcast_add_with_both_gradients() {
-        let dev = Device::Cpu;
-        let x = Var::from_tensor(&Rng::new(1).randn((3, 70, 5), 1.0, &dev).unwrap()).unwrap(); // 210 rows: 4 tasks
-        let b = Var::from_tensor(&Rng::new(2).randn(5, 1.0, &dev).unwrap()).unwrap();
-        let w = Rng::new(3).randn((3, 70, 5), 1.0, &dev).unwrap();
-        let fast = bias_add(&x, &b).unwrap();
-        let plain = x.broadcast_add(&b).unwrap();
-        assert_close(&fast, &plain, Tolerance::F32);
-        let gf = (fast * &w).unwrap().sum_all().unwrap().backward().unwrap();
-        let gp = (plain * &w).unwrap().sum_all().unwrap().backward().unwrap();
-        for v in [&x, &b] {
-            assert_close(gf.get(v).unwrap(), gp.get(v).unwrap(), Tolerance::new(1e-5, 1e-5));
-        }
-        assert!(bias_add(&x, &Tensor::zeros(4, candle_core::DType::F32, &dev).unwrap()).is_err());
     }
 
     #[test]

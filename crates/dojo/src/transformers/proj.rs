@@ -84,14 +84,14 @@ impl Proj {
 /// x: (…, in) → (…, out)
 pub fn linear(layer: &Linear, x: &Tensor) -> candle_core::Result<Tensor> {
     let dims = x.dims();
-    if dims.len() < 2 {
+    if dims.len() <= 2 {
         return layer.forward(x);
     }
     let (inp, lead) = (dims[dims.len() - 1], &dims[..dims.len() - 1]);
     let flat = x.reshape(((), inp))?; // (N, in)
     let mut y = flat.matmul(&layer.weight().t()?)?; // (N, out)
     if let Some(b) = layer.bias() {
-        y = crate::nn::fused::bias_add(&y, b)?; // one pass each way, see there
+        y = y.broadcast_add(b)?;
     }
     let mut shape = lead.to_vec();
     shape.push(y.dim(1)?);
