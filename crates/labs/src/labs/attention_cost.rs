@@ -15,7 +15,7 @@ use crate::context::RunContext;
 use crate::lab::{Experiment, LabConfig, LabError, LabInfo};
 use crate::plot::{Plot, Series};
 use crate::report::{fmt_num, Report};
-use crate::stats::{loglog_slope, median};
+use crate::stats::loglog_slope;
 use candle_core::Device;
 use dojo::nn::Rng;
 use dojo::transformers::attention::{AttentionKernel, FullAttention};
@@ -69,8 +69,11 @@ pub struct AttentionCostConfig {
     pub head_dim: usize,
     /// Sequence lengths T to measure, e.g. [128, 256, 512, 1024, 2048].
     pub lengths: Vec<usize>,
-    /// Timed calls per length; the median is reported, e.g. 3.
+    /// Timed calls per length, at least; the fastest is reported, e.g. 3.
     pub repeats: usize,
+    /// Keep timing a length until this many milliseconds have been spent on it, e.g. 100, so a
+    /// short call is timed dozens of times and one slow moment of a busy machine cannot set it.
+    pub min_time_ms: f64,
     /// Refuse lengths whose score matrices would need more than this, in GiB, e.g. 12.
     pub max_memory_gib: f64,
     /// The kernels to measure, e.g. ["full", "linformer", "performer", "sliding-window", "block-sparse"].
@@ -109,6 +112,7 @@ impl LabConfig for AttentionCostConfig {
             head_dim: 64,
             lengths: vec![128, 256, 512, 1024, 2048],
             repeats: 3,
+            min_time_ms: 100.0,
             max_memory_gib: 12.0,
             kernels: vec![
                 KernelKind::Full,
@@ -137,6 +141,9 @@ impl LabConfig for AttentionCostConfig {
     fn validate(&self) -> Result<(), String> {
         if self.batch == 0 || self.heads == 0 || self.head_dim == 0 || self.repeats == 0 {
             return Err("batch, heads, head_dim and repeats must all be at least 1".into());
+        }
+        if !(self.min_time_ms >= 0.0 && self.min_time_ms <= 60_000.0) {
+            return Err(format!("min_time_ms must be between 0 and 60000, got {}", self.min_time_ms));
         }
         if self.kernels.is_empty() {
             return Err(
@@ -218,7 +225,7 @@ impl Experiment for AttentionCost {
         let mut lengths = cfg.lengths.clone();
         lengths.sort_unstable();
         lengths.dedup();
-        let total = (cfg.kernels.len() * lengths.len() * (cfg.repeats + 2)) as u64;
+        let total = (cfg.kernels.len() * lengths.len() * 3) as u64;
         let mut done = 0;
         let mut results: Vec<(KernelKind, String, Vec<Row>)> = Vec::new();
 
@@ -249,16 +256,20 @@ impl Experiment for AttentionCost {
                 };
                 done += 1;
                 ctx.progress(done, total, &msg);
-                // 3) time: the median of the repeats
+                // 3) time: the fastest of at least `repeats` calls and `min_time_ms`. The call is
+                // deterministic, so every slower sample is the machine's noise (another process,
+                // a page fault, a late thread wake-up), never attention's cost; the minimum is the
+                // estimate least moved by it, and a fit over medians of 3 was not stable here.
                 let mut times = Vec::new();
-                for _ in 0..cfg.repeats {
+                let start = Instant::now();
+                while times.len() < cfg.repeats || start.elapsed().as_secs_f64() * 1e3 < cfg.min_time_ms {
                     let t0 = Instant::now();
                     drop(call()?);
                     times.push(t0.elapsed().as_secs_f64() * 1e3);
-                    done += 1;
-                    ctx.progress(done, total, &msg);
                 }
-                let row = Row { t, ms: median(&times), extra };
+                done += 1;
+                ctx.progress(done, total, &msg);
+                let row = Row { t, ms: times.iter().copied().fold(f64::INFINITY, f64::min), extra };
                 ctx.log(serde_json::json!({
                     "kernel": kind.key(),
                     "T": t,
@@ -444,6 +455,7 @@ mod tests {
             sets: vec![
                 "lengths=[16, 32, 64]".into(),
                 "repeats=1".into(),
+                "min_time_ms=0".into(),
                 "window=8".into(),
                 "block=8".into(),
                 "summary=2".into(),
