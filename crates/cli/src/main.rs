@@ -11,6 +11,7 @@ mod home;
 mod lab;
 mod llm;
 mod models;
+mod privacy;
 mod topics;
 
 use clap::{Parser, Subcommand};
@@ -131,6 +132,11 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Privacy accounting for DP-SGD: ε from (q, σ, steps, δ), or σ for a target ε.
+    Privacy {
+        #[command(subcommand)]
+        command: privacy::PrivacyCommand,
+    },
     /// Benchmarks, each against a baseline run side by side in the same process.
     Bench {
         #[command(subcommand)]
@@ -177,6 +183,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Drill { command }) => drill::run(command),
         Some(Command::Notes { topic }) => cards::notes(topic),
         Some(Command::Interview { minutes, topic, seed }) => cards::interview_cmd(minutes, topic, seed),
+        Some(Command::Privacy { command }) => privacy::run(command).map(|_| ExitCode::SUCCESS),
         Some(Command::Bench { command }) => bench::run(command).map(|_| ExitCode::SUCCESS),
     }
 }

@@ -273,3 +273,48 @@ fn bench_train_reports_ours_against_candles_adamw_on_the_same_model() {
     assert_eq!(v["baseline"]["name"], "candle AdamW");
     dojo(&dir).args(["bench", "train", "--steps", "0"]).assert().failure().stderr(predicate::str::contains("--steps"));
 }
+
+#[test]
+fn privacy_epsilon_reproduces_dp_accounting_and_sigma_inverts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../dojo/fixtures/privacy/rdp.json");
+    let fixture: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // q = 0.01, σ = 1.0, 100 steps, δ = 1e-8 in the dp-accounting grid.
+    let case = fixture["epsilons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["q"] == 0.01 && c["sigma"] == 1.0 && c["steps"] == 100 && c["delta"] == 1e-8)
+        .unwrap();
+    let args = ["privacy", "epsilon", "--q", "0.01", "--sigma", "1.0", "--steps", "100", "--delta", "1e-8", "--json"];
+    let v = json(&dojo(&dir).args(args).assert().success().get_output().stdout);
+    let (ours, theirs) = (v["epsilon"].as_f64().unwrap(), case["epsilon"].as_f64().unwrap());
+    assert!((ours - theirs).abs() < 1e-9 * theirs, "ours {ours}, dp-accounting {theirs}");
+    assert_eq!(v["order"], case["order"]);
+
+    let args = [
+        "privacy",
+        "sigma",
+        "--q",
+        "0.01",
+        "--steps",
+        "100",
+        "--delta",
+        "1e-8",
+        "--epsilon",
+        &ours.to_string(),
+        "--json",
+    ];
+    let v = json(&dojo(&dir).args(args).assert().success().get_output().stdout);
+    let sigma = v["sigma"].as_f64().unwrap();
+    assert!((sigma - 1.0).abs() < 1e-3, "the σ that spends ε({ours}) is 1, got {sigma}");
+
+    // Out-of-range inputs are clear errors with a non-zero exit; no noise is an infinite ε.
+    let args = ["privacy", "epsilon", "--q", "2", "--sigma", "1", "--steps", "10", "--delta", "1e-5"];
+    dojo(&dir).args(args).assert().failure().stderr(predicate::str::contains("sampling rate q must be in [0, 1]"));
+    let args = ["privacy", "epsilon", "--q", "0.1", "--sigma", "1", "--steps", "10", "--delta", "0"];
+    dojo(&dir).args(args).assert().failure().stderr(predicate::str::contains("δ must be in (0, 1)"));
+    let args = ["privacy", "epsilon", "--q", "0.1", "--sigma", "0", "--steps", "10", "--delta", "1e-5", "--json"];
+    let v = json(&dojo(&dir).args(args).assert().success().get_output().stdout);
+    assert!(v["epsilon"].is_null(), "{v}");
+}

@@ -15,7 +15,7 @@
 //! | 8 | `agents` (planned) | Agentic LLMs and tool use |
 //! | 9 | [`decoding`] (started) | Prompting and decoding |
 //! | 10 | `beyond` (planned) | Architectures beyond Transformers |
-//! | 11 | `privacy` (planned) | Security and privacy |
+//! | 11 | [`privacy`] (started) | Security and privacy |
 //! | 12 | [`generalization`] (started) | Grokking and generalization |
 //!
 //! Shared foundations live in [`nn`] (`assert_close`, the seeded [`nn::Rng`] and
@@ -54,6 +54,7 @@ pub mod generalization;
 pub mod models;
 pub mod nn;
 pub mod pretraining;
+pub mod privacy;
 pub mod tokenizer;
 pub mod transformers;
 

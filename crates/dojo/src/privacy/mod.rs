@@ -1,0 +1,7 @@
+//! Topic 11, security and privacy: what a model can leak about its training data, and the
+//! mechanisms that bound it.
+//!
+//! - [`rdp`]: the privacy accountant of DP-SGD (Rényi DP of the subsampled Gaussian mechanism,
+//!   composed over steps, converted to (ε, δ)), in agreement with Google's dp-accounting.
+
+pub mod rdp;
