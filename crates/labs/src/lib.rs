@@ -32,6 +32,7 @@
 //! | [`double-descent`](labs::double_descent) | generalization | test error peaks where width equals the number of samples |
 //! | [`emergence-metrics`](labs::emergence_metrics) | generalization | exact match looks sudden where per-token accuracy is smooth |
 //! | [`length-generalization`](labs::length_generalization) | generalization | addition past the trained length: positions, answer order, Abacus |
+//! | [`dp-sgd`](labs::dp_sgd) | privacy | per-example clipping and noise: test accuracy against ε from the RDP accountant |
 
 pub mod config;
 mod context;
@@ -73,6 +74,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::double_descent::DoubleDescent,
     &labs::emergence_metrics::EmergenceMetrics,
     &labs::length_generalization::LengthGeneralization,
+    &labs::dp_sgd::DpSgdLab,
 ];
 
 /// The lab called `name`; the error lists the known ones.

@@ -6,6 +6,7 @@ pub mod attention_cost;
 pub mod curriculum;
 pub mod decoding_strategies;
 pub mod double_descent;
+pub mod dp_sgd;
 pub mod emergence_metrics;
 pub mod grokking;
 pub mod grokking_ablation;

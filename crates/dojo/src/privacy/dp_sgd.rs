@@ -1,0 +1,331 @@
+//! DP-SGD (Abadi et al. 2016): SGD whose every update has bounded sensitivity to any one example,
+//! plus enough Gaussian noise to hide it.
+//!
+//! One step, for a dataset of N examples, sampling rate q, clipping norm C, noise multiplier σ:
+//!
+//! 1. **Poisson sampling**: each example joins the batch independently with probability q (the
+//!    batch size varies; an empty batch still takes a noisy step). The accountant's ε assumes
+//!    exactly this sampling.
+//! 2. **Per-example gradients** `gᵢ`, exact: one gradient per example, not the batch mean.
+//! 3. **Clipping**: `ḡᵢ = gᵢ · min(1, C / ‖gᵢ‖)`, the L2 norm over *all* parameters at once. Now
+//!    adding or removing one example moves the sum by at most C: the sensitivity is C.
+//! 4. **Noise**: `g̃ = (Σᵢ ḡᵢ + N(0, σ²C²·I)) / (qN)`, divided by the *expected* batch size (the
+//!    real one would leak whether a given example was sampled).
+//! 5. **Update**: `θ ← θ − η·g̃`.
+//!
+//! The privacy cost of T such steps is accounted in [`super::rdp`]. What it costs in accuracy:
+//! clipping biases the gradient (large per-example gradients, often the hard or rare examples,
+//! are shrunk most), and the noise's norm, σC·√P for P parameters, swamps the signal unless the
+//! batch is large: the signal grows with qN, the noise does not.
+//!
+//! # Per-example gradients of a linear layer
+//! For `y = x W + b` and upstream gradient `δ = ∂ℓ/∂y`, example i's gradients are the outer
+//! product `∂ℓᵢ/∂W = xᵢᵀ δᵢ` and `∂ℓᵢ/∂b = δᵢ`; a batched matmul of (B, I, 1) by (B, 1, O) gives
+//! all of them at once. Their norms need not even be formed: `‖xᵢᵀ δᵢ‖_F = ‖xᵢ‖·‖δᵢ‖` (the
+//! "ghost norm" used by fast DP libraries); [`Mlp::per_example_norms`] checks it against the
+//! materialized gradients in its test.
+//!
+//! The model here is a two-layer ReLU classifier with a hand-written backward pass, tested equal to
+//! candle's autograd run on one example at a time.
+
+use crate::nn::Rng;
+use crate::{Error, Result};
+use candle_core::{DType, Device, Tensor, D};
+
+/// A two-layer classifier: `logits = relu(x W₁ + b₁) W₂ + b₂`.
+#[derive(Debug, Clone)]
+pub struct Mlp {
+    /// (I, H)
+    pub w1: Tensor,
+    /// (H)
+    pub b1: Tensor,
+    /// (H, K)
+    pub w2: Tensor,
+    /// (K)
+    pub b2: Tensor,
+}
+
+/// One gradient per example for every parameter of an [`Mlp`]: a leading batch axis B.
+#[derive(Debug, Clone)]
+pub struct PerExample {
+    /// (B, I, H)
+    pub w1: Tensor,
+    /// (B, H)
+    pub b1: Tensor,
+    /// (B, H, K)
+    pub w2: Tensor,
+    /// (B, K)
+    pub b2: Tensor,
+}
+
+impl Mlp {
+    /// He-initialised weights (std √(2/fan-in)), zero biases.
+    pub fn new(inputs: usize, hidden: usize, classes: usize, rng: &mut Rng, dev: &Device) -> Result<Self> {
+        Ok(Self {
+            w1: rng.randn((inputs, hidden), (2.0 / inputs as f64).sqrt(), dev)?,
+            b1: Tensor::zeros(hidden, DType::F32, dev)?,
+            w2: rng.randn((hidden, classes), (2.0 / hidden as f64).sqrt(), dev)?,
+            b2: Tensor::zeros(classes, DType::F32, dev)?,
+        })
+    }
+
+    /// Parameter count P.
+    pub fn params(&self) -> usize {
+        [&self.w1, &self.b1, &self.w2, &self.b2].iter().map(|t| t.elem_count()).sum()
+    }
+
+    /// Pre-activations and activations of the hidden layer, then the logits.
+    fn forward(&self, x: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let pre = x.matmul(&self.w1)?.broadcast_add(&self.b1)?; // (B, H)
+        let h = pre.relu()?; // (B, H)
+        let logits = h.matmul(&self.w2)?.broadcast_add(&self.b2)?; // (B, K)
+        Ok((pre, h, logits))
+    }
+
+    /// Logits (B, K) for inputs x (B, I).
+    pub fn logits(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.forward(x)?.2)
+    }
+
+    /// Per-example cross-entropy losses (B) against labels y (B, u32).
+    pub fn losses(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        let logp = candle_nn::ops::log_softmax(&self.logits(x)?, D::Minus1)?; // (B, K)
+        Ok(logp.gather(&y.unsqueeze(1)?, 1)?.squeeze(1)?.neg()?) // (B)
+    }
+
+    /// Fraction of x classified as y.
+    pub fn accuracy(&self, x: &Tensor, y: &Tensor) -> Result<f64> {
+        let pred = self.logits(x)?.argmax(D::Minus1)?; // (B)
+        let right = pred.eq(y)?.to_dtype(DType::F32)?.mean_all()?.to_scalar::<f32>()?;
+        Ok(f64::from(right))
+    }
+
+    /// The backward pass written out, per example: the hidden activations h (B, H) and the
+    /// upstream gradients δ₁ = ∂ℓᵢ/∂pre (B, H) and δ₂ = ∂ℓᵢ/∂logits (B, K).
+    fn deltas(&self, x: &Tensor, y: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let (pre, h, logits) = self.forward(x)?;
+        let onehot = candle_nn::encoding::one_hot(y.clone(), logits.dim(1)?, 1f32, 0f32)?; // (B, K)
+                                                                                           // ∂ℓᵢ/∂logits = softmax − onehot, example by example (no 1/B: these are not averaged).
+        let d2 = (candle_nn::ops::softmax_last_dim(&logits)? - onehot)?; // (B, K)
+        let relu_pass = pre.gt(0f32)?.to_dtype(DType::F32)?; // (B, H): 1 where pre > 0
+        let d1 = (d2.matmul(&self.w2.t()?)? * relu_pass)?; // (B, H)
+        Ok((h, d1, d2))
+    }
+
+    /// Exact per-example gradients of the cross-entropy losses.
+    pub fn per_example_grads(&self, x: &Tensor, y: &Tensor) -> Result<PerExample> {
+        let (h, d1, d2) = self.deltas(x, y)?;
+        let outer = |a: &Tensor, b: &Tensor| a.unsqueeze(2)?.matmul(&b.unsqueeze(1)?); // (B, M, 1)·(B, 1, O)
+        Ok(PerExample { w1: outer(x, &d1)?, b1: d1, w2: outer(&h, &d2)?, b2: d2 })
+    }
+
+    /// ‖gᵢ‖ over all parameters (B), by the ghost norm: `‖xᵢ‖²‖δᵢ‖²` per weight, `‖δᵢ‖²` per bias,
+    /// without forming the (B, I, H) and (B, H, K) gradients.
+    pub fn per_example_norms(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        let (h, d1, d2) = self.deltas(x, y)?;
+        let sq = |t: &Tensor| t.sqr()?.sum(1); // (B)
+        let (d1, d2) = (sq(&d1)?, sq(&d2)?);
+        let total = ((((sq(x)? * &d1)? + &d1)? + (sq(&h)? * &d2)?)? + &d2)?; // W₁, b₁, W₂, b₂
+        Ok(total.sqrt()?)
+    }
+}
+
+impl PerExample {
+    /// ‖gᵢ‖ over all parameters together (B).
+    pub fn norms(&self) -> Result<Tensor> {
+        let sq = |t: &Tensor| t.sqr()?.flatten_from(1)?.sum(1); // (B)
+        Ok((((sq(&self.w1)? + sq(&self.b1)?)? + sq(&self.w2)?)? + sq(&self.b2)?)?.sqrt()?)
+    }
+}
+
+/// DP-SGD's hyper-parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DpSgd {
+    /// Sampling rate q: each example joins a batch with this probability.
+    pub q: f64,
+    /// Clipping norm C; `f64::INFINITY` turns clipping off.
+    pub clip: f64,
+    /// Noise multiplier σ (noise std σC); 0 turns noise off.
+    pub sigma: f64,
+    /// Learning rate η.
+    pub lr: f64,
+}
+
+/// What one step did, for plots of the gradient norms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepStats {
+    /// Examples sampled into this batch.
+    pub batch: usize,
+    /// Mean per-example gradient norm before clipping (NaN for an empty batch).
+    pub mean_norm: f64,
+    /// Fraction of the batch whose gradient was clipped (NaN for an empty batch).
+    pub clipped: f64,
+    /// ‖Σ ḡᵢ‖: the clipped signal.
+    pub signal_norm: f64,
+    /// ‖noise‖, σC·√P in expectation.
+    pub noise_norm: f64,
+}
+
+impl DpSgd {
+    /// Checks the ranges: q in (0, 1], C > 0, σ ≥ 0, η > 0, and C finite when σ > 0.
+    pub fn validate(&self) -> Result<()> {
+        let ok = self.q > 0.0 && self.q <= 1.0 && self.clip > 0.0 && self.sigma >= 0.0 && self.lr > 0.0;
+        if ok && (self.sigma == 0.0 || self.clip.is_finite()) {
+            Ok(())
+        } else {
+            Err(Error::Config(format!("DP-SGD needs q in (0, 1], C > 0, σ ≥ 0, η > 0; got {self:?}")))
+        }
+    }
+
+    /// One DP-SGD step on `model` over the dataset (x: (N, I), y: (N) u32), in place.
+    pub fn step(&self, model: &mut Mlp, x: &Tensor, y: &Tensor, rng: &mut Rng) -> Result<StepStats> {
+        self.validate()?;
+        let n = x.dim(0)?;
+        let dev = x.device();
+        // 1) Poisson sampling
+        let picked: Vec<u32> = (0..n as u32).filter(|_| rng.uniform() < self.q).collect();
+        let mut sums = [&model.w1, &model.b1, &model.w2, &model.b2]
+            .map(|p| p.zeros_like())
+            .into_iter()
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        let (mut mean_norm, mut clipped, mut signal_sq) = (f64::NAN, f64::NAN, 0.0);
+        if !picked.is_empty() {
+            let idx = Tensor::new(picked.as_slice(), dev)?;
+            let (xb, yb) = (x.index_select(&idx, 0)?, y.index_select(&idx, 0)?); // (B, I), (B)
+                                                                                 // 2) exact per-example gradients and their norms
+            let g = model.per_example_grads(&xb, &yb)?;
+            let norms = g.norms()?; // (B)
+                                    // 3) clip: scale each example by min(1, C/‖gᵢ‖)
+            let scale = (norms.recip()? * self.clip)?.clamp(0f32, 1f32)?; // (B)
+            let norms_v = norms.to_vec1::<f32>()?;
+            mean_norm = norms_v.iter().map(|&v| f64::from(v)).sum::<f64>() / norms_v.len() as f64;
+            clipped = norms_v.iter().filter(|&&v| f64::from(v) > self.clip).count() as f64 / norms_v.len() as f64;
+            // 4a) the clipped sum, Σᵢ scaleᵢ·gᵢ, as one weighted reduction per parameter
+            for (s, gi) in sums.iter_mut().zip([&g.w1, &g.b1, &g.w2, &g.b2]) {
+                let shape: Vec<usize> =
+                    std::iter::once(picked.len()).chain(std::iter::repeat_n(1, gi.rank() - 1)).collect();
+                *s = gi.broadcast_mul(&scale.reshape(shape)?)?.sum(0)?;
+            }
+            signal_sq =
+                sums.iter().map(|s| Ok(f64::from(s.sqr()?.sum_all()?.to_scalar::<f32>()?))).sum::<Result<f64>>()?;
+        }
+        // 4b) Gaussian noise of std σC on every coordinate, then divide by the expected batch size
+        let mut noise_sq = 0.0;
+        let denom = self.q * n as f64;
+        let params = [&mut model.w1, &mut model.b1, &mut model.w2, &mut model.b2];
+        for (p, s) in params.into_iter().zip(sums) {
+            let noisy = if self.sigma > 0.0 {
+                let z = rng.randn(s.shape(), self.sigma * self.clip, dev)?;
+                noise_sq += f64::from(z.sqr()?.sum_all()?.to_scalar::<f32>()?);
+                (s + z)?
+            } else {
+                s
+            };
+            // 5) the SGD update
+            *p = (&*p - (noisy * (self.lr / denom))?)?;
+        }
+        Ok(StepStats {
+            batch: picked.len(),
+            mean_norm,
+            clipped,
+            signal_norm: signal_sq.sqrt(),
+            noise_norm: noise_sq.sqrt(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{assert_close, Tolerance};
+    use candle_core::Var;
+
+    fn setup(b: usize) -> (Mlp, Tensor, Tensor) {
+        let dev = Device::Cpu;
+        let mut rng = Rng::new(5);
+        let mut m = Mlp::new(6, 7, 3, &mut rng, &dev).unwrap();
+        m.b1 = rng.randn(7, 0.3, &dev).unwrap(); // non-zero biases so every path is exercised
+        m.b2 = rng.randn(3, 0.3, &dev).unwrap();
+        let x = rng.randn((b, 6), 1.0, &dev).unwrap();
+        let y = Tensor::new((0..b as u32).map(|i| i % 3).collect::<Vec<_>>().as_slice(), &dev).unwrap();
+        (m, x, y)
+    }
+
+    #[test]
+    fn per_example_grads_equal_autograd_one_example_at_a_time() {
+        let (m, x, y) = setup(5);
+        let g = m.per_example_grads(&x, &y).unwrap();
+        for i in 0..5 {
+            let vars = [&m.w1, &m.b1, &m.w2, &m.b2].map(|t| Var::from_tensor(t).unwrap());
+            let mi = Mlp {
+                w1: vars[0].as_tensor().clone(),
+                b1: vars[1].as_tensor().clone(),
+                w2: vars[2].as_tensor().clone(),
+                b2: vars[3].as_tensor().clone(),
+            };
+            let (xi, yi) = (x.narrow(0, i, 1).unwrap(), y.narrow(0, i, 1).unwrap());
+            let grads = mi.losses(&xi, &yi).unwrap().sum_all().unwrap().backward().unwrap();
+            for (v, ours) in vars.iter().zip([&g.w1, &g.b1, &g.w2, &g.b2]) {
+                let want = grads.get(v.as_tensor()).unwrap();
+                assert_close(&ours.get(i).unwrap(), want, Tolerance::new(1e-6, 1e-5));
+            }
+        }
+    }
+
+    #[test]
+    fn ghost_norms_equal_the_materialized_norms() {
+        let (m, x, y) = setup(9);
+        let full = m.per_example_grads(&x, &y).unwrap().norms().unwrap();
+        assert_close(&m.per_example_norms(&x, &y).unwrap(), &full, Tolerance::new(1e-5, 1e-5));
+    }
+
+    #[test]
+    fn without_clipping_or_noise_a_full_batch_step_is_plain_sgd() {
+        let (m, x, y) = setup(8);
+        let mut dp = m.clone();
+        let cfg = DpSgd { q: 1.0, clip: f64::INFINITY, sigma: 0.0, lr: 0.1 };
+        let s = cfg.step(&mut dp, &x, &y, &mut Rng::new(1)).unwrap();
+        assert_eq!((s.batch, s.clipped, s.noise_norm), (8, 0.0, 0.0));
+        // Autograd on the mean loss.
+        let vars = [&m.w1, &m.b1, &m.w2, &m.b2].map(|t| Var::from_tensor(t).unwrap());
+        let mv = Mlp {
+            w1: vars[0].as_tensor().clone(),
+            b1: vars[1].as_tensor().clone(),
+            w2: vars[2].as_tensor().clone(),
+            b2: vars[3].as_tensor().clone(),
+        };
+        let grads = mv.losses(&x, &y).unwrap().mean_all().unwrap().backward().unwrap();
+        for (v, new) in vars.iter().zip([&dp.w1, &dp.b1, &dp.w2, &dp.b2]) {
+            let want = (v.as_tensor() - (grads.get(v.as_tensor()).unwrap() * 0.1).unwrap()).unwrap();
+            assert_close(new, &want, Tolerance::new(1e-6, 1e-5));
+        }
+    }
+
+    #[test]
+    fn clipping_bounds_each_example_and_noise_has_std_sigma_c() {
+        let (m, x, y) = setup(64);
+        let cfg = DpSgd { q: 1.0, clip: 0.05, sigma: 0.0, lr: 0.1 };
+        let s = cfg.step(&mut m.clone(), &x, &y, &mut Rng::new(2)).unwrap();
+        assert_eq!(s.clipped, 1.0, "every norm is above C = 0.05: {s:?}");
+        // All clipped to C: the sum has norm at most B·C, with equality only if all align.
+        assert!(s.signal_norm <= 64.0 * 0.05 + 1e-6 && s.signal_norm > 0.0, "{s:?}");
+        let noisy = DpSgd { sigma: 2.0, ..cfg };
+        let s = noisy.step(&mut m.clone(), &x, &y, &mut Rng::new(3)).unwrap();
+        let expected = 2.0 * 0.05 * (m.params() as f64).sqrt(); // E‖z‖ ≈ σC√P
+        assert!((s.noise_norm / expected - 1.0).abs() < 0.1, "{} vs {expected}", s.noise_norm);
+    }
+
+    #[test]
+    fn poisson_sampling_takes_about_qn_and_bad_settings_are_errors() {
+        let (m, x, y) = setup(200);
+        let cfg = DpSgd { q: 0.25, clip: 1.0, sigma: 1.0, lr: 0.1 };
+        let mut rng = Rng::new(4);
+        let sizes: Vec<usize> = (0..40).map(|_| cfg.step(&mut m.clone(), &x, &y, &mut rng).unwrap().batch).collect();
+        let mean = sizes.iter().sum::<usize>() as f64 / 40.0;
+        assert!((mean - 50.0).abs() < 5.0, "mean batch {mean}");
+        assert!(sizes.iter().any(|&s| s != sizes[0]), "Poisson batches vary in size");
+        for bad in [DpSgd { q: 0.0, ..cfg }, DpSgd { clip: 0.0, ..cfg }, DpSgd { sigma: -1.0, ..cfg }] {
+            assert!(bad.step(&mut m.clone(), &x, &y, &mut rng).is_err());
+        }
+    }
+}
