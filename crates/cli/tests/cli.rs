@@ -83,7 +83,7 @@ fn unknown_set_key_lists_the_valid_keys() {
         .stderr(predicate::str::contains("unknown config key \"repeat\""))
         .stderr(predicate::str::contains(
             "valid keys: batch, block, global, head_dim, heads, kernels, lengths, linformer_k, max_memory_gib, \
-             performer_features, repeats, seed, summary, window",
+             min_time_ms, performer_features, repeats, seed, summary, window",
         ));
 }
 

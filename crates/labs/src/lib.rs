@@ -33,6 +33,8 @@
 //! | [`emergence-metrics`](labs::emergence_metrics) | generalization | exact match looks sudden where per-token accuracy is smooth |
 //! | [`length-generalization`](labs::length_generalization) | generalization | addition past the trained length: positions, answer order, Abacus |
 //! | [`dp-sgd`](labs::dp_sgd) | privacy | per-example clipping and noise: test accuracy against ε from the RDP accountant |
+//! | [`federated`](labs::federated) | privacy | FedAvg converges with IID clients and drifts with label-skewed ones |
+//! | [`membership-inference`](labs::membership_inference) | privacy | loss-threshold and shadow-model attacks: AUC against ε, under the DP bound |
 
 pub mod config;
 mod context;
@@ -75,6 +77,8 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::emergence_metrics::EmergenceMetrics,
     &labs::length_generalization::LengthGeneralization,
     &labs::dp_sgd::DpSgdLab,
+    &labs::federated::FederatedLab,
+    &labs::membership_inference::MembershipInference,
 ];
 
 /// The lab called `name`; the error lists the known ones.

@@ -1,10 +1,19 @@
 //! Topic 11, security and privacy: what a model can leak about its training data, and the
 //! mechanisms that bound it.
 //!
-//! - [`dp_sgd`]: DP-SGD's step (Poisson sampling, exact per-example gradients, clipping, noise)
-//!   on a small classifier.
+//! - [`mlp`]: the small classifier the labs train, with exact per-example gradients.
+//! - [`dp_sgd`]: DP-SGD's step (Poisson sampling, per-example clipping, Gaussian noise).
 //! - [`rdp`]: the privacy accountant of DP-SGD (Rényi DP of the subsampled Gaussian mechanism,
 //!   composed over steps, converted to (ε, δ)), in agreement with Google's dp-accounting.
+//! - [`federated`]: federated averaging over simulated clients, IID and label-skewed.
+//! - [`membership`]: membership-inference attacks (loss threshold, shadow models) and their
+//!   ROC, against the bound DP puts on them.
+//! - [`secure_agg`]: secure aggregation by pairwise masks over 𝔽ₚ, with Shamir-shared dropout
+//!   recovery: the server learns only the sum.
 
 pub mod dp_sgd;
+pub mod federated;
+pub mod membership;
+pub mod mlp;
 pub mod rdp;
+pub mod secure_agg;

@@ -16,7 +16,8 @@ use crate::report::{fmt_num, Report};
 use candle_core::Device;
 use dojo::data::clusters::Clusters;
 use dojo::nn::Rng;
-use dojo::privacy::dp_sgd::{DpSgd, Mlp};
+use dojo::privacy::dp_sgd::DpSgd;
+use dojo::privacy::mlp::Mlp;
 use dojo::privacy::rdp::dp_sgd_epsilon;
 use serde::{Deserialize, Serialize};
 
