@@ -35,6 +35,7 @@
 //! | [`dp-sgd`](labs::dp_sgd) | privacy | per-example clipping and noise: test accuracy against ε from the RDP accountant |
 //! | [`federated`](labs::federated) | privacy | FedAvg converges with IID clients and drifts with label-skewed ones |
 //! | [`membership-inference`](labs::membership_inference) | privacy | loss-threshold and shadow-model attacks: AUC against ε, under the DP bound |
+//! | [`canary-exposure`](labs::canary_exposure) | privacy | secrets repeated in the corpus are extracted from a character LM; DP-SGD protects only the rare ones |
 
 pub mod config;
 mod context;
@@ -79,6 +80,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::dp_sgd::DpSgdLab,
     &labs::federated::FederatedLab,
     &labs::membership_inference::MembershipInference,
+    &labs::canary_exposure::CanaryExposure,
 ];
 
 /// The lab called `name`; the error lists the known ones.

@@ -18,7 +18,12 @@
 //! are shrunk most), and the noise's norm, σC·√P for P parameters, swamps the signal unless the
 //! batch is large: the signal grows with qN, the noise does not.
 //!
-//! The model is the two-layer classifier of [`super::mlp`], whose per-example gradients are exact.
+//! The model is the two-layer classifier of [`super::mlp`]. Its per-example gradients are never
+//! materialized here: the norms come from the ghost-norm identity ‖xᵢᵀδᵢ‖ = ‖xᵢ‖·‖δᵢ‖ and the
+//! clipped sum from one backward pass with each example's δᵢ scaled by its clipping factor
+//! ("ghost clipping", Goodfellow 2015; Li et al. 2022). Both are exact, and a step costs about two
+//! ordinary backward passes instead of B separate gradients; the tests compare them with the
+//! materialized per-example gradients.
 
 use super::mlp::Mlp;
 use crate::nn::Rng;
@@ -71,48 +76,44 @@ impl DpSgd {
         let dev = x.device();
         // 1) Poisson sampling
         let picked: Vec<u32> = (0..n as u32).filter(|_| rng.uniform() < self.q).collect();
-        let mut sums = [&model.w1, &model.b1, &model.w2, &model.b2]
-            .map(|p| p.zeros_like())
-            .into_iter()
-            .collect::<candle_core::Result<Vec<_>>>()?;
-        let (mut mean_norm, mut clipped, mut signal_sq) = (f64::NAN, f64::NAN, 0.0);
-        if !picked.is_empty() {
+        let (mut mean_norm, mut clipped) = (f64::NAN, f64::NAN);
+        let sums = if picked.is_empty() {
+            [&model.w1, &model.b1, &model.w2, &model.b2]
+                .map(|p| p.zeros_like())
+                .into_iter()
+                .collect::<candle_core::Result<Vec<_>>>()?
+        } else {
             let idx = Tensor::new(picked.as_slice(), dev)?;
             let (xb, yb) = (x.index_select(&idx, 0)?, y.index_select(&idx, 0)?); // (B, I), (B)
 
-            // 2) exact per-example gradients and their norms (B)
-            let g = model.per_example_grads(&xb, &yb)?;
-            let norms = g.norms()?;
-
-            // 3) clip: scale each example by min(1, C/‖gᵢ‖)
-            let scale = (norms.recip()? * self.clip)?.clamp(0f32, 1f32)?; // (B)
+            // 2) the per-example gradient norms ‖gᵢ‖ (B), exact, by the ghost norm
+            let norms = model.per_example_norms(&xb, &yb)?;
             let norms_v = norms.to_vec1::<f32>()?;
             mean_norm = norms_v.iter().map(|&v| f64::from(v)).sum::<f64>() / norms_v.len() as f64;
             clipped = norms_v.iter().filter(|&&v| f64::from(v) > self.clip).count() as f64 / norms_v.len() as f64;
-            // 4a) the clipped sum, Σᵢ scaleᵢ·gᵢ, as one weighted reduction per parameter
-            for (s, gi) in sums.iter_mut().zip([&g.w1, &g.b1, &g.w2, &g.b2]) {
-                let shape: Vec<usize> =
-                    std::iter::once(picked.len()).chain(std::iter::repeat_n(1, gi.rank() - 1)).collect();
-                *s = gi.broadcast_mul(&scale.reshape(shape)?)?.sum(0)?;
-            }
-            signal_sq =
-                sums.iter().map(|s| Ok(f64::from(s.sqr()?.sum_all()?.to_scalar::<f32>()?))).sum::<Result<f64>>()?;
-        }
-        // 4b) Gaussian noise of std σC on every coordinate, then divide by the expected batch size
+
+            // 3) clip: Σᵢ min(1, C/‖gᵢ‖)·gᵢ, one backward pass with the examples reweighted
+            let scale = (norms.recip()? * self.clip)?.clamp(0f32, 1f32)?; // (B)
+            model.weighted_grad_sum(&xb, &yb, &scale)?.into()
+        };
+        let signal_sq =
+            sums.iter().map(|s| Ok(f64::from(s.sqr()?.sum_all()?.to_scalar::<f32>()?))).sum::<Result<f64>>()?;
+
+        // 4) Gaussian noise of std σC on every coordinate, then divide by the expected batch size
         let mut noise_sq = 0.0;
-        let denom = self.q * n as f64;
-        let params = [&mut model.w1, &mut model.b1, &mut model.w2, &mut model.b2];
-        for (p, s) in params.into_iter().zip(sums) {
-            let noisy = if self.sigma > 0.0 {
+        let mut noisy = Vec::with_capacity(4);
+        for s in sums {
+            noisy.push(if self.sigma > 0.0 {
                 let z = rng.randn(s.shape(), self.sigma * self.clip, dev)?;
                 noise_sq += f64::from(z.sqr()?.sum_all()?.to_scalar::<f32>()?);
                 (s + z)?
             } else {
                 s
-            };
-            // 5) the SGD update
-            *p = (&*p - (noisy * (self.lr / denom))?)?;
+            });
         }
+        // 5) the SGD update
+        let noisy: [Tensor; 4] = noisy.try_into().expect("four parameters");
+        model.update(&noisy, self.lr / (self.q * n as f64))?;
         Ok(StepStats {
             batch: picked.len(),
             mean_norm,

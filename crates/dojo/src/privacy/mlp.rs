@@ -114,18 +114,32 @@ impl Mlp {
         Ok(total.sqrt()?)
     }
 
+    /// The weighted sum of per-example gradients `Σᵢ wᵢ ∂ℓᵢ/∂θ` for weights w (B), as
+    /// [W₁, b₁, W₂, b₂], without forming any per-example gradient: scaling each example's δ by wᵢ
+    /// before the backward matmul gives `xᵀ (w ⊙ δ) = Σᵢ wᵢ xᵢᵀ δᵢ`. With w = 1/B this is the mean
+    /// gradient; with wᵢ = min(1, C/‖gᵢ‖) it is DP-SGD's clipped sum ("ghost clipping": the norms
+    /// from [`Mlp::per_example_norms`], then one ordinary backward pass).
+    pub fn weighted_grad_sum(&self, x: &Tensor, y: &Tensor, w: &Tensor) -> Result<[Tensor; 4]> {
+        let (h, d1, d2) = self.deltas(x, y)?;
+        let w = w.unsqueeze(1)?; // (B, 1)
+        let (d1, d2) = (d1.broadcast_mul(&w)?, d2.broadcast_mul(&w)?); // (B, H), (B, K)
+        Ok([x.t()?.matmul(&d1)?, d1.sum(0)?, h.t()?.matmul(&d2)?, d2.sum(0)?]) // (I, H), (H), (H, K), (K)
+    }
+
+    /// Subtracts `scale · g` from each parameter, g in the order [W₁, b₁, W₂, b₂].
+    pub fn update(&mut self, g: &[Tensor; 4], scale: f64) -> Result<()> {
+        for (p, gi) in [&mut self.w1, &mut self.b1, &mut self.w2, &mut self.b2].into_iter().zip(g) {
+            *p = (&*p - (gi * scale)?)?;
+        }
+        Ok(())
+    }
+
     /// One plain SGD step on the mean loss of the batch (x: (B, I), y: (B) u32), in place:
     /// `θ ← θ − η · (1/B) Σᵢ ∂ℓᵢ/∂θ`.
     pub fn sgd_step(&mut self, x: &Tensor, y: &Tensor, lr: f64) -> Result<()> {
-        let (h, d1, d2) = self.deltas(x, y)?;
-        let step = lr / x.dim(0)? as f64;
-        let g_w1 = x.t()?.matmul(&d1)?; // (I, H) = Σᵢ xᵢᵀ δ₁ᵢ
-        let g_w2 = h.t()?.matmul(&d2)?; // (H, K)
-        self.w1 = (&self.w1 - (g_w1 * step)?)?;
-        self.b1 = (&self.b1 - (d1.sum(0)? * step)?)?;
-        self.w2 = (&self.w2 - (g_w2 * step)?)?;
-        self.b2 = (&self.b2 - (d2.sum(0)? * step)?)?;
-        Ok(())
+        let b = x.dim(0)?;
+        let g = self.weighted_grad_sum(x, y, &Tensor::ones(b, DType::F32, x.device())?)?;
+        self.update(&g, lr / b as f64)
     }
 }
 
@@ -181,6 +195,19 @@ pub(crate) mod tests {
         let (m, x, y) = setup(9);
         let full = m.per_example_grads(&x, &y).unwrap().norms().unwrap();
         assert_close(&m.per_example_norms(&x, &y).unwrap(), &full, Tolerance::new(1e-5, 1e-5));
+    }
+
+    #[test]
+    fn weighted_grad_sum_equals_the_weighted_per_example_gradients() {
+        let (m, x, y) = setup(6);
+        let w = Tensor::new(&[0.5f32, 1.0, 0.0, 2.0, 0.25, 1.0], &Device::Cpu).unwrap();
+        let got = m.weighted_grad_sum(&x, &y, &w).unwrap();
+        let g = m.per_example_grads(&x, &y).unwrap();
+        for (sum, per) in got.iter().zip([&g.w1, &g.b1, &g.w2, &g.b2]) {
+            let shape: Vec<usize> = std::iter::once(6).chain(std::iter::repeat_n(1, per.rank() - 1)).collect();
+            let want = per.broadcast_mul(&w.reshape(shape).unwrap()).unwrap().sum(0).unwrap();
+            assert_close(sum, &want, Tolerance::new(1e-5, 1e-5));
+        }
     }
 
     #[test]

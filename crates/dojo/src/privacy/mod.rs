@@ -5,6 +5,7 @@
 //! - [`dp_sgd`]: DP-SGD's step (Poisson sampling, per-example clipping, Gaussian noise).
 //! - [`rdp`]: the privacy accountant of DP-SGD (Rényi DP of the subsampled Gaussian mechanism,
 //!   composed over steps, converted to (ε, δ)), in agreement with Google's dp-accounting.
+//! - [`exposure`]: the exposure of a planted secret (Carlini et al. 2019), in bits.
 //! - [`federated`]: federated averaging over simulated clients, IID and label-skewed.
 //! - [`membership`]: membership-inference attacks (loss threshold, shadow models) and their
 //!   ROC, against the bound DP puts on them.
@@ -12,6 +13,7 @@
 //!   recovery: the server learns only the sum.
 
 pub mod dp_sgd;
+pub mod exposure;
 pub mod federated;
 pub mod membership;
 pub mod mlp;

@@ -3,6 +3,7 @@
 pub mod adapter_fusion;
 pub mod architectures;
 pub mod attention_cost;
+pub mod canary_exposure;
 pub mod curriculum;
 pub mod decoding_strategies;
 pub mod double_descent;
