@@ -1,8 +1,10 @@
-//! `dojo privacy …`: the DP-SGD accountant on the command line.
+//! `dojo privacy …`: the DP-SGD accountant and the PII scrubber on the command line.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Subcommand;
+use dojo::privacy::pii::Detector;
 use dojo::privacy::rdp::{dp_sgd_epsilon, noise_for_epsilon};
+use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum PrivacyCommand {
@@ -43,6 +45,16 @@ pub enum PrivacyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Replaces the e-mails, phone numbers, card numbers and keys found in a text file by
+    /// [EMAIL], [PHONE], [CARD], [KEY] and prints the result.
+    Scrub {
+        /// The UTF-8 text file to scrub.
+        #[arg(long)]
+        file: PathBuf,
+        /// Print `{"spans": [{"start", "end", "kind", "text"}], "scrubbed"}` instead (byte offsets).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(command: PrivacyCommand) -> Result<()> {
@@ -69,6 +81,25 @@ pub fn run(command: PrivacyCommand) -> Result<()> {
                 println!("{v}");
             } else {
                 println!("σ = {sigma:.4} gives ε = {reached:.4} at δ = {delta:e}");
+            }
+        }
+        PrivacyCommand::Scrub { file, json } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let detector = Detector::new();
+            if json {
+                let spans: Vec<serde_json::Value> = detector
+                    .detect(&text)
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "start": s.start, "end": s.end, "kind": format!("{:?}", s.kind).to_lowercase(),
+                            "text": &text[s.start..s.end],
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::json!({ "spans": spans, "scrubbed": detector.scrub(&text) }));
+            } else {
+                print!("{}", detector.scrub(&text));
             }
         }
     }

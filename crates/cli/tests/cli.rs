@@ -275,6 +275,22 @@ fn bench_train_reports_ours_against_candles_adamw_on_the_same_model() {
 }
 
 #[test]
+fn privacy_scrub_replaces_pii_and_reports_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "Mail ana@example.com, call (415) 555-0100, version 1.2.3.\n").unwrap();
+    let out = dojo(&dir).args(["privacy", "scrub", "--file"]).arg(&file).assert().success().get_output().stdout.clone();
+    assert_eq!(String::from_utf8(out).unwrap(), "Mail [EMAIL], call [PHONE], version 1.2.3.\n");
+    let v = json(
+        &dojo(&dir).args(["privacy", "scrub", "--json", "--file"]).arg(&file).assert().success().get_output().stdout,
+    );
+    let kinds: Vec<&str> = v["spans"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["email", "phone"]);
+    assert_eq!(v["spans"][0]["text"], "ana@example.com");
+    dojo(&dir).args(["privacy", "scrub", "--file", "missing.txt"]).assert().failure();
+}
+
+#[test]
 fn privacy_epsilon_reproduces_dp_accounting_and_sigma_inverts_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../dojo/fixtures/privacy/rdp.json");
