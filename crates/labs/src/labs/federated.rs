@@ -157,7 +157,7 @@ impl Experiment for FederatedLab {
             let batch = (cfg.clients_per_round * cfg.batch).min(cfg.train);
             let steps = epochs * (cfg.train / cfg.clients).div_ceil(cfg.batch);
             let mut model = init.clone();
-            let mut rng = Rng::new(cfg.seed).fork(stream);
+            let mut rng = Rng::new(cfg.seed).fork(10 + stream); // streams 1–5 seed the weights, splits and client draws
             let mut order: Vec<u32> = (0..cfg.train as u32).collect();
             let mut pos = order.len();
             let mut models = Vec::with_capacity(cfg.rounds);
