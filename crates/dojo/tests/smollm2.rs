@@ -168,6 +168,31 @@ fn cached_greedy_generation_equals_recomputing_and_stops_where_told() {
 }
 
 #[test]
+fn prompt_cache_serves_the_shared_prefix_and_changes_no_token() {
+    use dojo::decoding::PromptCache;
+    let Some(p) = model_path() else { return };
+    let g = Gguf::open(&p).unwrap();
+    let (tok, model) = (Tokenizer::from_gguf(&g).unwrap(), Llama::load(&g, Backend::Quantized).unwrap());
+    let doc = "Document: the Acme store opens at 9 am and closes at 6 pm on weekdays.";
+    let prompts: Vec<Vec<u32>> = ["When does it open?", "When does it close?", "When does it open?"]
+        .iter()
+        .map(|q| tok.encode(&format!("{doc}\nQuestion: {q}\nAnswer:"), false))
+        .collect();
+    let shared = prompts[0].iter().zip(&prompts[1]).take_while(|(a, b)| a == b).count();
+    let cfg = GenerateConfig { max_tokens: 8, ..GenerateConfig::default() };
+    let mut cache = PromptCache::new(2);
+    for ids in &prompts {
+        let cached = cache.generate(&model, &tok, ids, &cfg, &mut |_| {}).unwrap();
+        let plain = generate(&model, &tok, ids, &cfg, &mut |_| {}).unwrap();
+        assert_eq!(cached.tokens, plain.tokens);
+    }
+    // Nothing for the first prompt, the shared prefix for the second, all but the last token
+    // of the third (a repeat of the first).
+    assert_eq!(cache.reused_tokens, shared + prompts[2].len() - 1);
+    assert_eq!(cache.prefilled_tokens, prompts.iter().map(Vec::len).sum::<usize>() - cache.reused_tokens);
+}
+
+#[test]
 fn bad_inputs_are_clear_errors() {
     let Some(p) = model_path() else { return };
     let dir = tempfile::tempdir().unwrap();

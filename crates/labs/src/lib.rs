@@ -36,6 +36,7 @@
 //! | [`federated`](labs::federated) | privacy | FedAvg converges with IID clients and drifts with label-skewed ones |
 //! | [`membership-inference`](labs::membership_inference) | privacy | loss-threshold and shadow-model attacks: AUC against ε, under the DP bound |
 //! | [`canary-exposure`](labs::canary_exposure) | privacy | secrets repeated in the corpus are extracted from a character LM; DP-SGD protects only the rare ones |
+//! | [`prompt-injection`](labs::prompt_injection) | privacy | direct and indirect injection on SmolLM2: success rate per attack and defence |
 
 pub mod config;
 mod context;
@@ -81,6 +82,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::federated::FederatedLab,
     &labs::membership_inference::MembershipInference,
     &labs::canary_exposure::CanaryExposure,
+    &labs::prompt_injection::PromptInjection,
 ];
 
 /// The lab called `name`; the error lists the known ones.

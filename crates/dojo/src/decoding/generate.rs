@@ -10,7 +10,7 @@
 //! token budget.
 
 use super::sampling::{sample, SamplerConfig};
-use crate::models::llama::{Llama, Logits};
+use crate::models::llama::{Llama, LlamaCache, Logits};
 use crate::nn::Rng;
 use crate::tokenizer::{TokenId, Tokenizer};
 use crate::Result;
@@ -59,7 +59,7 @@ pub struct Generation {
     pub text: String,
     /// Why it ended.
     pub stop: StopReason,
-    /// Prompt length P.
+    /// Prompt tokens the prefill ran: P, less a prefix that came cached.
     pub prompt_tokens: usize,
     /// Seconds spent on the prompt's forward pass (including the first token's logits).
     pub prefill_secs: f64,
@@ -178,11 +178,33 @@ pub fn generate(
     cfg: &GenerateConfig,
     on_text: &mut dyn FnMut(&str),
 ) -> Result<Generation> {
+    generate_from(model, tok, prompt, model.new_cache(), cfg, &mut |_| {}, on_text)
+}
+
+/// [`generate`] from `cache`, which already holds the first `cache.len()` tokens of `prompt`
+/// (fewer than all of them: the last prompt token is always run, for its logits).
+/// `after_prefill` sees the cache once it holds the whole prompt, before any generated token.
+pub fn generate_from(
+    model: &Llama,
+    tok: &Tokenizer,
+    prompt: &[TokenId],
+    mut cache: LlamaCache,
+    cfg: &GenerateConfig,
+    after_prefill: &mut dyn FnMut(&LlamaCache),
+    on_text: &mut dyn FnMut(&str),
+) -> Result<Generation> {
+    let cached = cache.len();
+    if cached >= prompt.len() {
+        return Err(crate::Error::Config(format!(
+            "generate: the cache holds {cached} tokens of a {}-token prompt; at least the last must be run",
+            prompt.len()
+        )));
+    }
     let mut rng = Rng::new(cfg.seed);
-    let mut cache = model.new_cache();
     let context = model.config().context;
     let start = Instant::now();
-    let mut logits = model.forward(prompt, &mut cache, Logits::Last)?.flatten_all()?.to_vec1::<f32>()?;
+    let mut logits = model.forward(&prompt[cached..], &mut cache, Logits::Last)?.flatten_all()?.to_vec1::<f32>()?;
+    after_prefill(&cache);
     let prefill_secs = start.elapsed().as_secs_f64();
     let decode_start = Instant::now();
     let mut history: Vec<TokenId> = prompt.to_vec();
@@ -203,7 +225,7 @@ pub fn generate(
         logits = model.forward(&[next], &mut cache, Logits::Last)?.flatten_all()?.to_vec1::<f32>()?;
         decode_steps += 1;
     };
-    Ok(out.finish(stop, prompt.len(), prefill_secs, decode_start, decode_steps))
+    Ok(out.finish(stop, prompt.len() - cached, prefill_secs, decode_start, decode_steps))
 }
 
 #[cfg(test)]

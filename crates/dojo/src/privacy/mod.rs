@@ -7,6 +7,8 @@
 //!   composed over steps, converted to (ε, δ)), in agreement with Google's dp-accounting.
 //! - [`exposure`]: the exposure of a planted secret (Carlini et al. 2019), in bits.
 //! - [`federated`]: federated averaging over simulated clients, IID and label-skewed.
+//! - [`injection`]: a prompt-injection harness (direct and indirect attacks, four defences) run
+//!   against any generator; the `prompt-injection` lab runs it on SmolLM2.
 //! - [`membership`]: membership-inference attacks (loss threshold, shadow models) and their
 //!   ROC, against the bound DP puts on them.
 //! - [`pii`]: a PII detector and scrubber (e-mails, phones, cards, keys) with its precision and
@@ -17,6 +19,7 @@
 pub mod dp_sgd;
 pub mod exposure;
 pub mod federated;
+pub mod injection;
 pub mod membership;
 pub mod mlp;
 pub mod pii;

@@ -25,6 +25,8 @@ pub enum Role {
     User,
     /// The model.
     Assistant,
+    /// A tool's result, returned to the model after it called the tool.
+    Tool,
 }
 
 impl Role {
@@ -33,6 +35,7 @@ impl Role {
             Role::System => "system",
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Tool => "tool",
         }
     }
 }

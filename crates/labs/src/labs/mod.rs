@@ -21,6 +21,7 @@ pub mod moe_routing;
 pub mod multi_token_prediction;
 pub mod position_extrapolation;
 pub mod pretrain_gpt;
+pub mod prompt_injection;
 pub mod prompting;
 pub mod sft_instructions;
 pub mod smollm2_lora;
