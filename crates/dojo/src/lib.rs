@@ -14,7 +14,7 @@
 //! | 7 | `grounding` (planned) | Hallucination and bias mitigation |
 //! | 8 | `agents` (planned) | Agentic LLMs and tool use |
 //! | 9 | [`decoding`] (started) | Prompting and decoding |
-//! | 10 | `beyond` (planned) | Architectures beyond Transformers |
+//! | 10 | [`beyond`] (started) | Architectures beyond Transformers |
 //! | 11 | [`privacy`] (started) | Security and privacy |
 //! | 12 | [`generalization`] (started) | Grokking and generalization |
 //!
@@ -45,6 +45,7 @@
 //! The library never prints and has no global state; randomness comes from an explicit seed
 //! through [`nn::Rng`]. Errors are [`Error`], whose messages name the operation and the shapes.
 
+pub mod beyond;
 pub mod curriculum;
 pub mod data;
 pub mod decoding;
