@@ -8,7 +8,8 @@
 //! - [`exposure`]: the exposure of a planted secret (Carlini et al. 2019), in bits.
 //! - [`federated`]: federated averaging over simulated clients, IID and label-skewed.
 //! - [`injection`]: a prompt-injection harness (direct and indirect attacks, four defences) run
-//!   against any generator; the `prompt-injection` lab runs it on SmolLM2.
+//!   against any generator, with its cases in [`injection_cases`]; the `prompt-injection` lab
+//!   runs it on SmolLM2.
 //! - [`membership`]: membership-inference attacks (loss threshold, shadow models) and their
 //!   ROC, against the bound DP puts on them.
 //! - [`pii`]: a PII detector and scrubber (e-mails, phones, cards, keys) with its precision and
@@ -20,6 +21,7 @@ pub mod dp_sgd;
 pub mod exposure;
 pub mod federated;
 pub mod injection;
+pub mod injection_cases;
 pub mod membership;
 pub mod mlp;
 pub mod pii;
