@@ -21,6 +21,7 @@
 //! (Schlag et al. 2021 read S as fast weights written by each token). Topic 1's Performer uses
 //! the same trick, without the causal mask.
 
+use super::dot;
 use crate::{Error, Result};
 
 /// elu(x) + 1: x + 1 for x > 0, eˣ otherwise. Positive everywhere, smooth, identity-like.
@@ -34,10 +35,6 @@ pub fn elu_plus_one(x: f64) -> f64 {
 
 fn phi(x: &[f64]) -> Vec<f64> {
     x.iter().map(|&v| elu_plus_one(v)).collect()
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn check(q: &[Vec<f64>], k: &[Vec<f64>], v: &[Vec<f64>]) -> Result<()> {
