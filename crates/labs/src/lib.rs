@@ -32,6 +32,7 @@
 //! | [`double-descent`](labs::double_descent) | generalization | test error peaks where width equals the number of samples |
 //! | [`emergence-metrics`](labs::emergence_metrics) | generalization | exact match looks sudden where per-token accuracy is smooth |
 //! | [`length-generalization`](labs::length_generalization) | generalization | addition past the trained length: positions, answer order, Abacus |
+//! | [`retnet-forms`](labs::retnet_forms) | beyond | retention's parallel, recurrent and chunkwise forms: equal outputs, T² vs T |
 //! | [`dp-sgd`](labs::dp_sgd) | privacy | per-example clipping and noise: test accuracy against ε from the RDP accountant |
 //! | [`federated`](labs::federated) | privacy | FedAvg converges with IID clients and drifts with label-skewed ones |
 //! | [`membership-inference`](labs::membership_inference) | privacy | loss-threshold and shadow-model attacks: AUC against ε, under the DP bound |
@@ -78,6 +79,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::double_descent::DoubleDescent,
     &labs::emergence_metrics::EmergenceMetrics,
     &labs::length_generalization::LengthGeneralization,
+    &labs::retnet_forms::RetnetForms,
     &labs::dp_sgd::DpSgdLab,
     &labs::federated::FederatedLab,
     &labs::membership_inference::MembershipInference,

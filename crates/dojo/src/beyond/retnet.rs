@@ -54,17 +54,20 @@ fn check(q: &Mat, k: &Mat, v: &Mat, gamma: f64) -> Result<()> {
 /// The parallel form: o_n = Σ_(m ≤ n) γ^(n−m) (q_n · k_m) v_m, every pair at once.
 pub fn parallel(q: &Mat, k: &Mat, v: &Mat, gamma: f64) -> Result<Mat> {
     check(q, k, v, gamma)?;
-    let dv = v.first().map_or(0, Vec::len);
-    Ok((0..q.len())
-        .map(|n| {
-            let mut o = vec![0.0; dv];
-            for m in 0..=n {
-                let w = gamma.powi((n - m) as i32) * dot(&q[n], &k[m]);
-                o.iter_mut().zip(&v[m]).for_each(|(o, vm)| *o += w * vm);
-            }
-            o
-        })
-        .collect())
+    Ok((0..q.len()).map(|n| row(&q[n], &k[..=n], &v[..=n], gamma)).collect())
+}
+
+/// One row of the parallel form: query q_n against the n + 1 keys and values so far (the last
+/// being token n's own), O(n·D). Decoding this way is what a KV cache does: the past grows.
+pub fn row(q: &[f64], k: &[Vec<f64>], v: &[Vec<f64>], gamma: f64) -> Vec<f64> {
+    let mut o = vec![0.0; v.first().map_or(0, Vec::len)];
+    let mut decay = 1.0; // γ^(n−m), walking m from n down to 0
+    for (km, vm) in k.iter().zip(v).rev() {
+        let w = decay * dot(q, km);
+        o.iter_mut().zip(vm).for_each(|(o, x)| *o += w * x);
+        decay *= gamma;
+    }
+    o
 }
 
 /// One recurrent step: S ← γ S + kᵀ v (D × Dv), returns o = q S.

@@ -23,6 +23,7 @@ pub mod position_extrapolation;
 pub mod pretrain_gpt;
 pub mod prompt_injection;
 pub mod prompting;
+pub mod retnet_forms;
 pub mod sft_instructions;
 pub mod smollm2_lora;
 pub mod speculative_decoding;
