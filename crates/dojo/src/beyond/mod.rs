@@ -12,13 +12,24 @@
 //! - [`ttt`]: a test-time-training layer (TTT-Linear) whose state is a linear model trained by
 //!   one gradient step per token; the dual mini-batch form equals the primal loop.
 //!
-//! Everything here is f64 reference code over plain row-major `Vec<Vec<f64>>` matrices: it is
+//! - [`trainable`]: S4D and Mamba as candle layers with gradients, tested equal to the above;
+//!   [`fused_scan`] is Mamba's scan as one operation with a hand-written, recomputing backward.
+//! - [`hybrid`]: a model stacking any pattern of attention, S4D and Mamba layers (a hybrid when
+//!   the pattern mixes them), for the labs that train them.
+//! - [`tasks`]: selective copying and associative recall, the synthetic tasks that tell those
+//!   mixers apart.
+//!
+//! Everything else here is f64 reference code over plain row-major `Vec<Vec<f64>>` matrices: it is
 //! written to be read and to pin down the equalities, not to be fast.
 
+pub mod fused_scan;
+pub mod hybrid;
 pub mod linear_attention;
 pub mod mamba;
 pub mod retnet;
 pub mod s4d;
+pub mod tasks;
+pub mod trainable;
 pub mod ttt;
 
 use crate::nn::Rng;

@@ -16,6 +16,7 @@ pub mod grokking_fourier;
 pub mod length_generalization;
 pub mod lora_vs_full;
 pub mod membership_inference;
+pub mod mixer_tasks;
 pub mod mlm_vs_ntp;
 pub mod moe_routing;
 pub mod multi_token_prediction;
