@@ -35,6 +35,7 @@
 //! | [`retnet-forms`](labs::retnet_forms) | beyond | retention's parallel, recurrent and chunkwise forms: equal outputs, T² vs T |
 //! | [`selective-copying`](labs::mixer_tasks) | beyond | a time-invariant SSM cannot pick out scattered tokens; Mamba can |
 //! | [`associative-recall`](labs::mixer_tasks) | beyond | lookup by content: attention, S4D, Mamba and a hybrid |
+//! | [`ttt-layer`](labs::ttt_layer) | beyond | a TTT state learns and relearns a changing rule; linear attention only averages |
 //! | [`dp-sgd`](labs::dp_sgd) | privacy | per-example clipping and noise: test accuracy against ε from the RDP accountant |
 //! | [`federated`](labs::federated) | privacy | FedAvg converges with IID clients and drifts with label-skewed ones |
 //! | [`membership-inference`](labs::membership_inference) | privacy | loss-threshold and shadow-model attacks: AUC against ε, under the DP bound |
@@ -84,6 +85,7 @@ pub static LABS: &[&dyn Lab] = &[
     &labs::retnet_forms::RetnetForms,
     &labs::mixer_tasks::SelectiveCopyingLab,
     &labs::mixer_tasks::AssociativeRecallLab,
+    &labs::ttt_layer::TttLayer,
     &labs::dp_sgd::DpSgdLab,
     &labs::federated::FederatedLab,
     &labs::membership_inference::MembershipInference,

@@ -19,6 +19,7 @@
 //! [`scan_reference`] computes the same forward with ordinary tensor operations (autograd
 //! differentiates it); the tests check the fused forward and backward against it.
 
+use crate::nn::fused::f32s;
 use crate::Result;
 use candle_core::{CpuStorage, CustomOp3, DType, IndexOp, Layout, Shape, Tensor, D};
 
@@ -84,13 +85,6 @@ impl Lanes<'_> {
     }
 }
 
-fn contiguous<'a>(s: &'a CpuStorage, l: &Layout) -> candle_core::Result<&'a [f32]> {
-    match l.contiguous_offsets() {
-        Some((start, end)) => Ok(&s.as_slice::<f32>()?[start..end]),
-        None => Err(candle_core::Error::Msg("selective scan: inputs must be contiguous".into())),
-    }
-}
-
 impl CustomOp3 for SelectiveScan {
     fn name(&self) -> &'static str {
         "selective-scan"
@@ -110,7 +104,8 @@ impl CustomOp3 for SelectiveScan {
         if e2 != 2 * e || l2.shape().dims3()? != (b, t, 2 * n) {
             return Err(candle_core::Error::Msg("selective scan: expected (B,T,2E), (B,T,2N), (E,N)".into()));
         }
-        let lanes = Lanes { t, e, n, dtu: contiguous(s1, l1)?, bc: contiguous(s2, l2)?, a: contiguous(s3, l3)? };
+        let (dtu, bc, a) = (f32s(s1, l1, self.name())?, f32s(s2, l2, self.name())?, f32s(s3, l3, self.name())?);
+        let lanes = Lanes { t, e, n, dtu, bc, a };
         let mut y = vec![0f32; b * t * e];
         for bi in 0..b {
             let (hs, _) = lanes.states(bi);

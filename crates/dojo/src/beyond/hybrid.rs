@@ -3,8 +3,8 @@
 //! Transformer, S4D model or Mamba model; a mixed pattern is a hybrid.
 //!
 //! Papers: Fu, Dao, Saab, Thomas, Rudra, Ré 2023, "Hungry Hungry Hippos" (H3, arXiv:2212.14052),
-//! which found that an SSM model with two attention layers matched a Transformer; Lieber et al.
-//! 2024, "Jamba" (arXiv:2403.19887), one attention layer per eight, with Mamba layers between.
+//! whose hybrid of H3 layers and two attention layers beat a Transformer's perplexity; Lieber et
+//! al. 2024, "Jamba" (arXiv:2403.19887), one attention layer per eight, Mamba layers between.
 //!
 //! Why hybrids are winning: a fixed-size state is cheap to carry but lossy, and exact recall of
 //! something seen long ago (copying, looking up a key) needs a memory that grows with the

@@ -2,7 +2,7 @@
 //! small linear model, trained while the layer reads — one gradient step of a self-supervised
 //! loss per token. Computed two equal ways: the primal loop and the dual mini-batch form.
 //!
-//! Paper: Sun, Li, Geng, Hua, Wang, Zhou, Dalal, Koyejo, Hashimoto, Guestrin, et al. 2024,
+//! Paper: Sun, Li, Dalal, et al. 2024,
 //! "Learning to (Learn at Test Time): RNNs with Expressive Hidden States", arXiv:2407.04620,
 //! sections 2.1–2.5.
 //!

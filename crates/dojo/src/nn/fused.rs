@@ -32,7 +32,7 @@ use rayon::prelude::*;
 const ROWS_PER_TASK: usize = 64;
 
 /// The contiguous f32 data of an op's input.
-fn f32s<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
+pub(crate) fn f32s<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
     let (a, b) = l.contiguous_offsets().ok_or_else(|| Error::Msg(format!("{op}: input must be contiguous")))?;
     match s {
         CpuStorage::F32(v) => Ok(&v[a..b]),

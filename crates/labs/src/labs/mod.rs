@@ -30,3 +30,4 @@ pub mod smollm2_lora;
 pub mod speculative_decoding;
 pub mod tiny_lm;
 pub mod transformer_xl;
+pub mod ttt_layer;
