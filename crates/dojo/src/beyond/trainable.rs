@@ -3,7 +3,8 @@
 //!
 //! - [`S4dLayer`] runs as a convolution: the kernel K̄ (E channels × T lags) is built from the
 //!   parameters, laid out as a causal Toeplitz matrix per channel, and multiplied with the
-//!   input — the training form, parallel over positions. The layer is time-invariant.
+//!   input — the training form, parallel over positions, O(T²·E) where an FFT would be
+//!   O(T log T·E) (fine at the labs' lengths). The layer is time-invariant.
 //! - [`MambaLayer`] is the Mamba block: Δ, B, C come from the input, so there is no kernel; the
 //!   selective scan runs sequentially, fused into one operation with a hand-written backward
 //!   pass ([`super::fused_scan`]); the associative and chunked forms give the same numbers
