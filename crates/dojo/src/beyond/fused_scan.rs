@@ -10,11 +10,13 @@
 //!
 //! Per batch b, channel e and state n, with a_t = exp(Δ_t·A) and x_t = Δ_t·u_t·B_t:
 //!
-//!   forward:   h_t = a_t h_(t−1) + x_t,   y_t[e] = Σ_n C_t[n] h_t[e][n]
-//!   backward:  ĝ_t = ∂L/∂y_t[e]·C_t[n] + a_(t+1)·ĝ_(t+1)        (ĝ_t = ∂L/∂h_t, from t = T−1 down)
-//!              ∂L/∂C_t[n] += ∂L/∂y_t[e]·h_t        ∂L/∂a_t = ĝ_t·h_(t−1)
-//!              ∂L/∂Δ_t += ∂L/∂a_t·a_t·A + ĝ_t·u_t·B_t      ∂L/∂A += ∂L/∂a_t·a_t·Δ_t
-//!              ∂L/∂u_t += ĝ_t·Δ_t·B_t      ∂L/∂B_t += ĝ_t·Δ_t·u_t
+//! ```text
+//! forward:   h_t = a_t h_(t−1) + x_t,   y_t[e] = Σ_n C_t[n] h_t[e][n]
+//! backward:  ĝ_t = ∂L/∂y_t[e]·C_t[n] + a_(t+1)·ĝ_(t+1)        (ĝ_t = ∂L/∂h_t, from t = T−1 down)
+//!            ∂L/∂C_t[n] += ∂L/∂y_t[e]·h_t        ∂L/∂a_t = ĝ_t·h_(t−1)
+//!            ∂L/∂Δ_t += ∂L/∂a_t·a_t·A + ĝ_t·u_t·B_t      ∂L/∂A += ∂L/∂a_t·a_t·Δ_t
+//!            ∂L/∂u_t += ĝ_t·Δ_t·B_t      ∂L/∂B_t += ĝ_t·Δ_t·u_t
+//! ```
 //!
 //! [`scan_reference`] computes the same forward with ordinary tensor operations (autograd
 //! differentiates it); the tests check the fused forward and backward against it.

@@ -9,9 +9,11 @@
 //! token enters the state the same way. Mamba makes them functions of the token x_t (E channels,
 //! N states per channel):
 //!
-//!   Δ_t = softplus(W_Δ · (x_t W_x)[..R] + b_Δ)   (E)       B_t, C_t = (x_t W_x)[R..]   (N each)
-//!   Ā_t[e][n] = exp(Δ_t[e] · A[e][n]),   B̄_t[e][n] x_t[e] = Δ_t[e] · B_t[n] · x_t[e]
-//!   h_t = Ā_t ⊙ h_(t−1) + B̄_t x_t,        y_t[e] = Σ_n C_t[n] h_t[e][n] + D[e] x_t[e]
+//! ```text
+//! Δ_t = softplus(W_Δ · (x_t W_x)[..R] + b_Δ)   (E)       B_t, C_t = (x_t W_x)[R..]   (N each)
+//! Ā_t[e][n] = exp(Δ_t[e] · A[e][n]),   B̄_t[e][n] x_t[e] = Δ_t[e] · B_t[n] · x_t[e]
+//! h_t = Ā_t ⊙ h_(t−1) + B̄_t x_t,        y_t[e] = Σ_n C_t[n] h_t[e][n] + D[e] x_t[e]
+//! ```
 //!
 //! Δ is the selection: Δ → 0 gives Ā = 1, B̄ = 0, the token is skipped and the state kept; a
 //! large Δ gives Ā ≈ 0, the state is reset and filled with this token. (B̄ = Δ·B is the first-
@@ -171,7 +173,7 @@ pub struct SelectiveSsm {
 }
 
 impl SelectiveSsm {
-    /// Mamba's initialization: S4D-Real A[e][n] = −(n + 1); Δ's bias set so that softplus of it
+    /// Mamba's initialization: S4D-Real A\[e\]\[n\] = −(n + 1); Δ's bias set so that softplus of it
     /// is log-uniform in [0.001, 0.1]; D = 1; small random projections.
     pub fn new(channels: usize, states: usize, rank: usize, rng: &mut Rng) -> Self {
         let a_log = vec![(1..=states).map(|n| (n as f64).ln()).collect(); channels];

@@ -7,11 +7,13 @@
 //!
 //! One head with decay γ ∈ (0, 1), queries and keys (T × D), values (T × Dv):
 //!
-//!   parallel:    O = (Q Kᵀ ⊙ Dγ) V,   Dγ[n][m] = γ^(n−m) for n ≥ m, else 0          O(T²)
-//!   recurrent:   S_n = γ S_(n−1) + k_nᵀ v_n   (D × Dv),   o_n = q_n S_n              O(T)
-//!   chunkwise:   for a chunk of b positions starting after state R (= S before it),
-//!                o_j = (inside the chunk, parallel) + γ^(j+1) q_j R      (j = 0 … b−1)
-//!                R ← γ^b R + Σ_j γ^(b−1−j) k_jᵀ v_j
+//! ```text
+//! parallel:    O = (Q Kᵀ ⊙ Dγ) V,   Dγ[n][m] = γ^(n−m) for n ≥ m, else 0          O(T²)
+//! recurrent:   S_n = γ S_(n−1) + k_nᵀ v_n   (D × Dv),   o_n = q_n S_n              O(T)
+//! chunkwise:   for a chunk of b positions starting after state R (= S before it),
+//!              o_j = (inside the chunk, parallel) + γ^(j+1) q_j R      (j = 0 … b−1)
+//!              R ← γ^b R + Σ_j γ^(b−1−j) k_jᵀ v_j
+//! ```
 //!
 //! Causal linear attention ([`super::linear_attention`]) is the case γ = 1 with a feature map
 //! and a normalizer; retention drops both and forgets instead: a token's weight falls by γ per

@@ -8,16 +8,20 @@
 //!   know where to look: the model must decide per token what to keep — selection. (The plain
 //!   copying task, with fixed positions, is solvable by a convolution.)
 //!
-//!       input:   _ a _ _ b _ c _ _ d _ _ ▸ ▸ ▸ ▸
-//!       target:                          a b c d
+//!   ```text
+//!   input:   _ a _ _ b _ c _ _ d _ _ ▸ ▸ ▸ ▸
+//!   target:                          a b c d
+//!   ```
 //!
 //! - **Associative recall** (Fu et al. 2023, H3, arXiv:2212.14052; multi-query as in Arora et
 //!   al. 2023, "Zoology", arXiv:2312.04927): P key–value pairs, then Q of the keys again; at each
 //!   query the model must output that key's value. It needs a lookup by content, what attention
 //!   does with an induction head; a fixed state must hold all P pairs at once.
 //!
-//!       input:   k₃ v₇ k₁ v₂ k₉ v₄ … k₁ k₉
-//!       target:                      v₂ v₄
+//!   ```text
+//!   input:   k₃ v₇ k₁ v₂ k₉ v₄ … k₁ k₉
+//!   target:                      v₂ v₄
+//!   ```
 //!
 //! Token ids: selective copying uses 0 = blank, 1 = marker, 2 … 2 + V − 1 = data; associative
 //! recall uses 0 … K − 1 for keys and K … K + V − 1 for values.

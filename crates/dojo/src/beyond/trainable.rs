@@ -64,7 +64,7 @@ impl S4dLayer {
         })
     }
 
-    /// The SSM kernel K̄[e][j] = 2·Re(Σ_n C_n Ā_n^j B̄_n), B = 1, j = 0 … len−1.
+    /// The SSM kernel K̄\[e\]\[j\] = 2·Re(Σ_n C_n Ā_n^j B̄_n), B = 1, j = 0 … len−1.
     ///
     /// # Shapes
     /// → (E, len)
@@ -139,7 +139,7 @@ pub struct MambaLayer {
     pub dt_proj: Tensor,
     /// Δ's bias, (E): softplus of it starts Δ near [0.001, 0.1].
     pub dt_bias: Tensor,
-    /// log(−A), (E, N), S4D-Real: A[e][n] = −(n + 1).
+    /// log(−A), (E, N), S4D-Real: A\[e\]\[n\] = −(n + 1).
     pub a_log: Tensor,
     /// The skip D, (E).
     pub d: Tensor,

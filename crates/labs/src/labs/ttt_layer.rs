@@ -74,7 +74,7 @@ impl LabConfig for TttLayerConfig {
                 self.eta
             ));
         }
-        if !(self.noise >= 0.0) {
+        if self.noise.is_nan() || self.noise < 0.0 {
             return Err(format!("noise must be ≥ 0, got {}", self.noise));
         }
         if self.window > self.segment {
