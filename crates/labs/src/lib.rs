@@ -33,7 +33,7 @@
 //! | [`emergence-metrics`](labs::emergence_metrics) | generalization | exact match looks sudden where per-token accuracy is smooth |
 //! | [`length-generalization`](labs::length_generalization) | generalization | addition past the trained length: positions, answer order, Abacus |
 //! | [`retnet-forms`](labs::retnet_forms) | beyond | retention's parallel, recurrent and chunkwise forms: equal outputs, T² vs T |
-//! | [`selective-copying`](labs::mixer_tasks) | beyond | a time-invariant SSM cannot pick out scattered tokens; Mamba can |
+//! | [`selective-copying`](labs::mixer_tasks) | beyond | Mamba learns to pick out scattered tokens far faster than the time-invariant S4D |
 //! | [`associative-recall`](labs::mixer_tasks) | beyond | lookup by content: attention, S4D, Mamba and a hybrid |
 //! | [`ttt-layer`](labs::ttt_layer) | beyond | a TTT state learns and relearns a changing rule; linear attention only averages |
 //! | [`dp-sgd`](labs::dp_sgd) | privacy | per-example clipping and noise: test accuracy against ε from the RDP accountant |

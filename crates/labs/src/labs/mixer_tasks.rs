@@ -3,9 +3,9 @@
 //! that tell token mixers apart, with the same data, steps and optimizer.
 //!
 //! - Selective copying scatters K data tokens at random positions among blanks and asks for
-//!   them back in order. A time-invariant layer (S4D) applies the same filter whatever the
-//!   tokens are, so it cannot pick out the data; Mamba's input-dependent Δ lets it keep data
-//!   tokens and skip blanks.
+//!   them back in order. One time-invariant layer (S4D) applies the same filter whatever the
+//!   tokens are, so it cannot pick out the data; stacked with MLPs it learns a short version
+//!   slowly. Mamba's input-dependent Δ lets it keep data tokens and skip blanks.
 //! - Associative recall lists key–value pairs, then asks for the values of some keys: a lookup
 //!   by content, which attention does directly and a fixed-size state must compress.
 //!
@@ -168,7 +168,7 @@ impl Experiment for SelectiveCopyingLab {
         name: "selective-copying",
         topic: "beyond",
         title: "Selective copying: where selection matters",
-        summary: "A Transformer, S4D, Mamba and a hybrid learn to copy data tokens scattered among blanks; the time-invariant S4D cannot select them.",
+        summary: "A Transformer, S4D, Mamba and a hybrid learn to copy data tokens scattered among blanks; the time-invariant S4D learns it far more slowly.",
     };
 
     fn run(&self, cfg: &Self::Config, ctx: &mut RunContext<'_>) -> Result<Report, LabError> {
@@ -369,13 +369,17 @@ fn report<T>(cfg: &MixerTaskConfig<T>, runs: &[Run], task: &str, why: &str) -> R
         plot = plot.with(Series::new(x.spec.name.clone(), x.curve.clone()));
     }
     r.plot(plot);
+    let sizes: Vec<usize> = runs.iter().map(|x| x.params).collect();
+    let spread = *sizes.iter().max().unwrap_or(&1) as f64 / (*sizes.iter().min().unwrap_or(&1)).max(1) as f64;
     r.text(format!(
         "## Why\n\n{why}\n\n\
-         The parameter counts differ by design of each layer, not by much: a Mamba layer (inner \
-         width 2M) and an attention layer (four M × M projections) are close, and an S4D layer \
-         (N complex states per channel and one M × M mixing map) is the smallest. The last two \
-         columns are what generation keeps: attention caches 2M numbers per token per layer, \
-         growing with the context; S4D and Mamba keep a state whose size does not depend on it."
+         The models are not equal in size: the largest has {spread:.1}× the parameters of \
+         the smallest (a Mamba layer's inner width is 2M; an S4D layer is N complex states per \
+         channel and one M × M map). Size is worth checking before reading a gap as architecture: \
+         rerun one model wider with `--set width=… --set mlp_hidden=…` and `--set models=…`. The \
+         last two columns are what generation keeps: attention caches 2M numbers per token per \
+         layer, growing with the context; S4D and Mamba keep a state whose size does not depend \
+         on it."
     ));
     r
 }
